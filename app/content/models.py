@@ -1,0 +1,110 @@
+"""The shapes of editable content: intents and reply templates.
+
+These models validate what editors write, whether it comes from the bundled
+files (``intents/*.yaml``, ``templates/replies/**.j2``) or from the store.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_RE = r"^[a-z][a-z0-9_]*$"
+TEMPLATE_ID_RE = r"^[a-z][a-z0-9_]*/[a-z0-9][a-z0-9_\-]*$"
+VAR_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+Priority = Literal["high", "medium", "low"]
+
+
+def _clean_list(values: list[str], field: str) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for v in values:
+        v = v.strip()
+        if not v:
+            raise ValueError(f"{field} 中有空白条目")
+        if v not in seen:
+            seen.add(v)
+            out.append(v)
+    return out
+
+
+class IntentSpec(BaseModel):
+    """One intent: what buyers say when they mean it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=ID_RE, max_length=64)
+    label: str = Field(min_length=1, max_length=40)
+    category: str = Field(min_length=1, max_length=40)
+    priority: Priority = "medium"
+    description: str = ""
+    examples: list[str] = Field(min_length=1, max_length=2000)
+    keywords: list[str] = Field(default_factory=list, max_length=500)
+
+    @field_validator("examples")
+    @classmethod
+    def _examples(cls, v: list[str]) -> list[str]:
+        for e in v:
+            if len(e) > 500:
+                raise ValueError("单条例句不能超过500字")
+        return _clean_list(v, "examples")
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, v: list[str]) -> list[str]:
+        for k in v:
+            if len(k) > 30:
+                raise ValueError("单个关键词不能超过30字")
+        return _clean_list(v, "keywords")
+
+
+class OutOfScope(BaseModel):
+    """Messages that belong to no intent; they teach the matcher when to say "no match"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Literal["_out_of_scope"] = "_out_of_scope"
+    description: str = ""
+    examples: list[str] = Field(min_length=1)
+
+
+class TemplateMeta(BaseModel):
+    """The front matter of a reply template."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=TEMPLATE_ID_RE, max_length=100)
+    intent: str = Field(pattern=ID_RE, max_length=64)
+    title: str = Field(min_length=1, max_length=60)
+    tags: list[str] = Field(default_factory=list)
+    variables: list[str] = Field(default_factory=list)
+
+    @field_validator("variables")
+    @classmethod
+    def _vars(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not VAR_RE.match(name):
+                raise ValueError(f"变量名 {name!r} 只能用小写字母、数字和下划线")
+        return v
+
+
+class ReplyTemplate(TemplateMeta):
+    """A reply template: front matter plus the Jinja body."""
+
+    body: str = Field(min_length=1, max_length=5000)
+    #: Line of the file on which ``body`` starts (1-based), for error messages.
+    body_line: int = 1
+
+
+class Variable(BaseModel):
+    """A context variable that templates may use (``templates/variables.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=ID_RE)
+    label: str
+    sample: str = ""
+    description: str = ""
