@@ -41,6 +41,9 @@ class IntentSpec(BaseModel):
     category: str = Field(min_length=1, max_length=40)
     priority: Priority = "medium"
     description: str = ""
+    #: Only reported when no other intent matches (greetings, thanks): "在吗，我要退货"
+    #: is a return request, not also a greeting.
+    standalone: bool = False
     examples: list[str] = Field(min_length=1, max_length=2000)
     keywords: list[str] = Field(default_factory=list, max_length=500)
 

@@ -1,0 +1,39 @@
+"""Typed dependencies shared by the route modules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.api.errors import ProblemError
+from app.assistant import Engine
+from app.config import Settings, ShopDirectory
+from app.shop import ShopProfile
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.holder.current()
+
+
+def get_shops(request: Request) -> ShopDirectory:
+    return request.app.state.shops
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ShopsDep = Annotated[ShopDirectory, Depends(get_shops)]
+
+
+def resolve_shop(shops: ShopDirectory, key: str | None, override: ShopProfile | None) -> ShopProfile:
+    if key is not None and key not in shops.shops:
+        raise ProblemError(
+            422,
+            f"shop_key：没有名为 {key!r} 的店铺",
+            [{"field": "shop_key", "message": f"可选：{', '.join(shops.shops)}"}],
+        )
+    return shops.resolve(key, override)

@@ -1,0 +1,54 @@
+"""POST /v1/suggest and POST /v1/check: the agent-facing operations."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from app.api.deps import EngineDep, ShopsDep, resolve_shop
+from app.api.schemas import CheckRequest, CheckResponse, SuggestRequest, SuggestResponse
+
+router = APIRouter(prefix="/v1", tags=["客服"])
+
+NO_MATCH_NOTE = "没有把握匹配到售后问题，建议人工回复。"
+
+
+def _flag(f) -> dict:
+    return f.model_dump() if hasattr(f, "model_dump") else asdict(f)
+
+
+@router.post("/suggest", response_model=SuggestResponse, summary="买家消息 → 意图与建议回复")
+def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep) -> dict:
+    shop = resolve_shop(shops, body.shop_key, body.shop)
+    result = engine.suggest(body.message, body.context, shop, body.top_k)
+    intents = []
+    for m in result.match.intents:
+        item = {"id": m.id, "label": m.label, "score": m.score}
+        if body.explain:
+            item["evidence"] = [e.as_dict() for e in m.evidence]
+        intents.append(item)
+    return {
+        "intents": intents,
+        "suggestions": [
+            {
+                "template_id": s.template_id,
+                "intent": s.intent,
+                "title": s.title,
+                "text": s.text,
+                "missing_vars": s.missing_vars,
+                "flags": [_flag(f) for f in s.flags],
+            }
+            for s in result.suggestions
+        ],
+        "alerts": [_flag(a) for a in result.alerts],
+        "entities": [e.as_dict() for e in result.entities],
+        "no_match": not intents,
+        "note": None if intents else NO_MATCH_NOTE,
+    }
+
+
+@router.post("/check", response_model=CheckResponse, summary="检查回复草稿中的风险承诺与违规")
+def check(body: CheckRequest, engine: EngineDep, shops: ShopsDep) -> dict:
+    shop = resolve_shop(shops, body.shop_key, body.shop)
+    return {"flags": [_flag(f) for f in engine.check(body.text, shop)]}

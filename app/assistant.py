@@ -1,0 +1,152 @@
+"""The assistant: one version of the content turned into a ready engine, and the
+``suggest`` and ``check`` operations built from matching, rendering and the guard.
+
+An ``Engine`` is immutable; when editors change content, a new one is built
+(``Engine.build``) and swapped in atomically, so requests in flight finish on
+the version they started with.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.content.files import ContentPack
+from app.guard.alerts import Alert, situation_alerts
+from app.guard.engine import Flag, Guard
+from app.guard.rules import Rule
+from app.matching.matcher import IntentMatcher, MatchResult
+from app.rendering.renderer import Renderer, RenderError
+from app.shop import ShopProfile
+from app.text.entities import Entity, extract
+from app.text.normalize import normalize
+from app.text.segment import Segmenter
+
+
+@dataclass
+class Suggestion:
+    template_id: str
+    intent: str
+    title: str
+    text: str
+    missing_vars: list[str]
+    flags: list[Flag]
+
+
+@dataclass
+class SuggestResult:
+    match: MatchResult
+    suggestions: list[Suggestion]
+    alerts: list[Alert]
+    entities: list[Entity]
+
+
+@dataclass
+class Engine:
+    """Matcher, renderer and guard for one content revision."""
+
+    pack: ContentPack
+    rules: list[Rule]
+    matcher: IntentMatcher
+    renderer: Renderer
+    guard: Guard
+    revision: int = 0
+    build_ms: float = 0.0
+    _by_intent: dict[str, list] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, pack: ContentPack, rules: list[Rule], segmenter: Segmenter, revision: int = 0) -> Engine:
+        t0 = time.perf_counter()
+        matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter)
+        renderer = Renderer({v.name: v.label for v in pack.variables.values()})
+        guard = Guard(rules)
+        by_intent: dict[str, list] = {}
+        for tpl in sorted(pack.templates.values(), key=_template_order):
+            by_intent.setdefault(tpl.intent, []).append(tpl)
+        engine = cls(pack, rules, matcher, renderer, guard, revision, 0.0, by_intent)
+        engine.build_ms = (time.perf_counter() - t0) * 1000
+        return engine
+
+    def templates_for(self, intent: str) -> list:
+        return self._by_intent.get(intent, [])
+
+    def suggest(
+        self,
+        message: str,
+        context: dict[str, object] | None = None,
+        shop: ShopProfile | None = None,
+        top_k: int = 3,
+    ) -> SuggestResult:
+        n = normalize(message)
+        match = self.matcher.match(n)
+        # Interleave: the best template of each matched intent first, then the second ones…
+        queues = [list(self.templates_for(m.id)) for m in match.intents]
+        picked = []
+        while len(picked) < top_k and any(queues):
+            for q in queues:
+                if q and len(picked) < top_k:
+                    picked.append(q.pop(0))
+        suggestions = []
+        for tpl in picked:
+            try:
+                rendered = self.renderer.render(tpl.body, context)
+            except RenderError:
+                continue  # a broken template is skipped, never a failed request; lint catches it
+            flags = self.guard.check(rendered.text, shop)
+            suggestions.append(
+                Suggestion(tpl.id, tpl.intent, tpl.title, rendered.text, rendered.missing_vars, flags)
+            )
+        alerts = situation_alerts(message, shop)
+        return SuggestResult(match, suggestions, alerts, extract(n))
+
+    def check(self, text: str, shop: ShopProfile | None = None) -> list[Flag]:
+        return self.guard.check(text, shop)
+
+
+def _template_order(tpl) -> tuple[int, str]:
+    # "standard" first, then the rest alphabetically: the first suggestion is the full reply.
+    name = tpl.id.split("/", 1)[1]
+    return (0 if name == "standard" else 1, name)
+
+
+class EngineHolder:
+    """Holds the current engine and rebuilds it when the content revision moves on.
+
+    ``load`` returns the content and its revision; ``probe`` (optional) returns just
+    the revision, cheaply, so that edits made by another process are picked up
+    within ``probe_interval`` seconds.  Edits made through this process call
+    ``refresh()`` directly and take effect at once.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], tuple[ContentPack, list[Rule], int]],
+        segmenter: Segmenter,
+        probe: Callable[[], int] | None = None,
+        probe_interval: float = 1.0,
+    ):
+        self._load = load
+        self._probe = probe
+        self._probe_interval = probe_interval
+        self._next_probe = 0.0
+        self.segmenter = segmenter
+        self._lock = threading.Lock()
+        pack, rules, revision = load()
+        self._engine = Engine.build(pack, rules, segmenter, revision)
+
+    def current(self) -> Engine:
+        if self._probe is not None and time.monotonic() >= self._next_probe:
+            self._next_probe = time.monotonic() + self._probe_interval
+            rev = self._probe()
+            if rev != self._engine.revision:
+                return self.refresh()
+        return self._engine
+
+    def refresh(self) -> Engine:
+        """Rebuild from the content source now (after an edit)."""
+        with self._lock:
+            pack, rules, rev = self._load()
+            self._engine = Engine.build(pack, rules, self.segmenter, rev)
+            return self._engine

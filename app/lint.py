@@ -1,0 +1,78 @@
+"""Content validation for ``shouhou lint`` and the editor's save checks.
+
+Beyond the schema (``content/files.py``) a template must: parse as Jinja, use
+only what a reply template may use, declare exactly the variables it uses,
+render with sample values, and pass the compliance guard with no block or warn
+flag (a template is sent hundreds of times a day: one risky promise in it is
+hundreds of risky promises).
+"""
+
+from __future__ import annotations
+
+from jinja2 import meta
+
+from app.config import Settings
+from app.content.files import ContentPack, Problem
+from app.content.models import ReplyTemplate
+from app.guard.engine import Guard
+from app.rendering.renderer import Renderer, RenderError
+
+FLAGGING = ("block", "warn")
+
+
+def sample_context(pack: ContentPack) -> dict[str, str]:
+    return {v.name: v.sample or v.label for v in pack.variables.values()}
+
+
+def template_issues(tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard) -> list[tuple[int, str]]:
+    """(line, message) for everything wrong with one template."""
+    issues: list[tuple[int, str]] = []
+    offset = tpl.body_line - 1
+    static = renderer.problems(tpl.body)
+    for p in static:
+        issues.append(((p.line or 1) + offset, p.message))
+    if static:
+        return issues
+    used = meta.find_undeclared_variables(renderer.env.parse(tpl.body)) - set(renderer.env.globals)
+    unknown = sorted(used - set(pack.variables)) if pack.variables else []
+    if unknown:
+        issues.append((tpl.body_line, f"使用了未定义的变量：{', '.join(unknown)}（见 templates/variables.yaml）"))
+    undeclared = sorted(used - set(tpl.variables))
+    if undeclared:
+        issues.append((tpl.body_line, f"使用了但未在 variables 中声明：{', '.join(undeclared)}"))
+    unused = sorted(set(tpl.variables) - used)
+    if unused:
+        issues.append((tpl.body_line, f"variables 中声明了但没有使用：{', '.join(unused)}"))
+    try:
+        rendered = renderer.render(tpl.body, sample_context(pack))
+    except RenderError as e:
+        issues.append(((e.line or 1) + offset, e.message))
+        return issues
+    for f in guard.check(rendered.text):
+        if f.severity in FLAGGING:
+            issues.append((tpl.body_line, f"合规检查[{f.severity}] {f.rule}：「{f.excerpt}」{f.message}"))
+    return issues
+
+
+def lint_pack(pack: ContentPack, guard: Guard, paths: dict[str, str] | None = None) -> list[Problem]:
+    paths = paths or {}
+    renderer = Renderer({v.name: v.label for v in pack.variables.values()})
+    problems: list[Problem] = []
+    for tpl in pack.templates.values():
+        path = paths.get(tpl.id, f"templates/replies/{tpl.id}.j2")
+        problems += [Problem(path, line, msg) for line, msg in template_issues(tpl, pack, renderer, guard)]
+    for intent in pack.intents.values():
+        if not any(t.intent == intent.id for t in pack.templates.values()):
+            problems.append(Problem(f"intents/{intent.id}.yaml", 1, f"意图 {intent.id} 没有任何回复模板"))
+    return problems
+
+
+def lint_content(settings: Settings) -> tuple[list[Problem], str]:
+    from app.content.source import load_from_files
+
+    pack, rules, problems = load_from_files(settings)
+    guard = Guard(rules)
+    paths = {tid: str(settings.templates_dir / f"{tid}.j2") for tid in pack.templates}
+    problems += lint_pack(pack, guard, paths)
+    summary = f"{len(pack.intents)} 个意图，{len(pack.templates)} 个模板，{len(rules)} 条规则"
+    return problems, summary

@@ -1,0 +1,87 @@
+"""Turning a normalised text into weighted features, and clauses.
+
+A text is described by its jieba words (``w:``) and its character bigrams and
+trigrams (``c2:``/``c3:``), which survive typos and unseen word splits.  The
+TF-IDF weighting itself lives in ``index.py``; this module only says what the
+features of one text are.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from app.text.segment import Segmenter
+
+# Words that carry no intent on their own; they still count inside n-grams.
+STOPWORDS = frozenset(
+    "的 了 吗 嘛 么 啊 呀 呢 吧 哦 噢 哈 啦 嗯 额 呃 哎 唉 诶 亲 您 你 我 他 她 它 们 这 那 个 是 "
+    "在 就 也 都 还 又 很 太 和 跟 与 把 被 给 让 对 一下 一个 这个 那个 你们 我们 客服 老板 掌柜 店家 "
+    "a an the".split()
+)
+
+# Where one problem ends and the next begins: "颜色不对，而且还少发了一件".
+_CLAUSE_BREAK = re.compile(
+    r"[,.!?;:~、…\n。，！？；：]+|\s+|(?=而且|并且|另外|还有就是|还有|同时|顺便|再说|不然|否则|要不然|再不)"
+)
+
+
+def is_wordish(ch: str) -> bool:
+    return ch.isalnum() or unicodedata.category(ch).startswith("L")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    text: str
+    start: int  # offsets in the normalised text
+    end: int
+
+
+def clauses(text: str, min_len: int = 2) -> list[Clause]:
+    """Split a normalised text into clauses; very short pieces join the previous clause."""
+    pieces: list[Clause] = []
+    pos = 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.start() > pos:
+            pieces.append(Clause(text[pos : m.start()], pos, m.start()))
+        pos = max(pos, m.end())
+    if pos < len(text):
+        pieces.append(Clause(text[pos:], pos, len(text)))
+    merged: list[Clause] = []
+    for c in pieces:
+        if merged and len(c.text) < min_len + 2:
+            prev = merged[-1]
+            merged[-1] = Clause(text[prev.start : c.end], prev.start, c.end)
+        else:
+            merged.append(c)
+    return [c for c in merged if len(c.text.strip()) >= min_len]
+
+
+class Featurizer:
+    """Features of a normalised text: words plus character 2- and 3-grams."""
+
+    def __init__(self, segmenter: Segmenter):
+        self.segmenter = segmenter
+        self._cache: dict[str, Counter[str]] = {}
+
+    def features(self, text: str) -> Counter[str]:
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        feats: Counter[str] = Counter()
+        for w in self.segmenter.tokens(text):
+            if w in STOPWORDS or not any(is_wordish(c) for c in w):
+                continue
+            feats["w:" + w] += 1
+        compact = "".join(c for c in text if is_wordish(c))
+        if len(compact) == 1:
+            feats["c1:" + compact] += 1
+        for n in (2, 3):
+            for i in range(len(compact) - n + 1):
+                feats[f"c{n}:" + compact[i : i + n]] += 1
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[text] = feats
+        return feats

@@ -1,0 +1,86 @@
+"""Simple entity extraction from a buyer message: couriers, sizes, amounts, order and
+tracking numbers, phone numbers.
+
+Spans point into the message as it was sent.  Phone numbers are personal data:
+``mask_phones`` hides them wherever a message is logged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from app.text.lexicon import couriers
+from app.text.normalize import Normalized, normalize
+
+# On normalised text: digits are ASCII, letters lower case.
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
+_ORDER = re.compile(r"(?<![\d.])\d{15,20}(?!\d)")
+_TRACKING = re.compile(r"(?<![a-z0-9])(?:sf|yt|jt|zto|sto|yd|jd[a-z]?|dpk|ems|e)\d{9,15}(?![0-9])")
+_AMOUNT = re.compile(r"(?<![\d.])(\d{1,7}(?:\.\d{1,2})?)\s*(?:元|块钱|块|rmb|¥)|[¥￥]\s*(\d{1,7}(?:\.\d{1,2})?)")
+_SIZE = re.compile(
+    r"(?<![\d.])(\d{2}(?:\.5)?)\s*(?:码|号)"
+    r"|(?<![a-z0-9])([2-5]?x{0,3}l|xs|[sml])(?:码|号)"
+    r"|(?<![a-z0-9])(x{1,3}l|xs|[2-5]xl)(?![a-z0-9])"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    kind: str  # courier | size | amount | order_id | tracking_no | phone
+    value: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _entity(n: Normalized, kind: str, value: str, start: int, end: int) -> Entity:
+    a, b = n.span(start, end)
+    return Entity(kind, value, a, b)
+
+
+def extract(message: str | Normalized) -> list[Entity]:
+    """Entities in ``message``, in order of appearance."""
+    n = message if isinstance(message, Normalized) else normalize(message)
+    t = n.text
+    found: list[Entity] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    for m in _PHONE.finditer(t):
+        taken.append(m.span())
+        found.append(_entity(n, "phone", re.sub(r"\D", "", m.group())[-11:], *m.span()))
+    for m in _TRACKING.finditer(t):
+        if free(*m.span()):
+            taken.append(m.span())
+            found.append(_entity(n, "tracking_no", m.group().upper(), *m.span()))
+    for m in _ORDER.finditer(t):
+        if free(*m.span()):
+            taken.append(m.span())
+            found.append(_entity(n, "order_id", m.group(), *m.span()))
+    for mention in couriers().find(t):
+        if free(mention.start, mention.end):
+            found.append(_entity(n, "courier", mention.courier, mention.start, mention.end))
+    for m in _AMOUNT.finditer(t):
+        if free(*m.span()):
+            found.append(_entity(n, "amount", m.group(1) or m.group(2), *m.span()))
+    for m in _SIZE.finditer(t):
+        if free(*m.span()):
+            value = f"{m.group(1)}码" if m.group(1) else (m.group(2) or m.group(3)).upper()
+            found.append(_entity(n, "size", value, *m.span()))
+    found.sort(key=lambda e: e.start)
+    return found
+
+
+def mask_phones(text: str) -> str:
+    """``13812345678`` -> ``138****5678``: for anything that goes into a log."""
+
+    def repl(m: re.Match) -> str:
+        digits = re.sub(r"\D", "", m.group())[-11:]
+        return digits[:3] + "****" + digits[-4:] if len(digits) >= 11 else "****"
+
+    return re.sub(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)", repl, text)
