@@ -98,7 +98,7 @@ class Engine:
             suggestions.append(
                 Suggestion(tpl.id, tpl.intent, tpl.title, rendered.text, rendered.missing_vars, flags)
             )
-        alerts = situation_alerts(message, shop)
+        alerts = situation_alerts(message, shop, self.guard)
         return SuggestResult(match, suggestions, alerts, extract(n))
 
     def check(self, text: str, shop: ShopProfile | None = None) -> list[Flag]:

@@ -9,13 +9,15 @@ hundreds of risky promises).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from jinja2 import meta
 
 from app.config import Settings
 from app.content.files import ContentPack, Problem
 from app.content.models import ReplyTemplate
-from app.guard.engine import Guard
-from app.rendering.renderer import Renderer, RenderError
+from app.guard.engine import Flag, Guard
+from app.rendering.renderer import Rendered, Renderer, RenderError
 
 FLAGGING = ("block", "warn")
 
@@ -24,31 +26,59 @@ def sample_context(pack: ContentPack) -> dict[str, str]:
     return {v.name: v.sample or v.label for v in pack.variables.values()}
 
 
-def template_issues(tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard) -> list[tuple[int, str]]:
-    """(line, message) for everything wrong with one template."""
-    issues: list[tuple[int, str]] = []
+@dataclass
+class TemplateReview:
+    """What an editor needs to know about a template before it is saved."""
+
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message): must fix
+    flags: list[Flag] = field(default_factory=list)  # the guard's findings on the sample rendering
+    rendered: Rendered | None = None
+
+    @property
+    def blocking(self) -> list[Flag]:
+        return [f for f in self.flags if f.severity == "block"]
+
+    @property
+    def warnings(self) -> list[Flag]:
+        return [f for f in self.flags if f.severity == "warn"]
+
+
+def review_template(
+    tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard, context: dict | None = None
+) -> TemplateReview:
+    review = TemplateReview()
     offset = tpl.body_line - 1
     static = renderer.problems(tpl.body)
     for p in static:
-        issues.append(((p.line or 1) + offset, p.message))
+        review.problems.append(((p.line or 1) + offset, p.message))
     if static:
-        return issues
+        return review
     used = meta.find_undeclared_variables(renderer.env.parse(tpl.body)) - set(renderer.env.globals)
     unknown = sorted(used - set(pack.variables)) if pack.variables else []
     if unknown:
-        issues.append((tpl.body_line, f"使用了未定义的变量：{', '.join(unknown)}（见 templates/variables.yaml）"))
+        review.problems.append((tpl.body_line, f"使用了未定义的变量：{', '.join(unknown)}（见 templates/variables.yaml）"))
     undeclared = sorted(used - set(tpl.variables))
     if undeclared:
-        issues.append((tpl.body_line, f"使用了但未在 variables 中声明：{', '.join(undeclared)}"))
+        review.problems.append((tpl.body_line, f"使用了但未在 variables 中声明：{', '.join(undeclared)}"))
     unused = sorted(set(tpl.variables) - used)
     if unused:
-        issues.append((tpl.body_line, f"variables 中声明了但没有使用：{', '.join(unused)}"))
+        review.problems.append((tpl.body_line, f"variables 中声明了但没有使用：{', '.join(unused)}"))
+    if tpl.intent not in pack.intents:
+        review.problems.append((3, f"未知的意图 id：{tpl.intent}"))
     try:
-        rendered = renderer.render(tpl.body, sample_context(pack))
+        review.rendered = renderer.render(tpl.body, context if context is not None else sample_context(pack))
     except RenderError as e:
-        issues.append(((e.line or 1) + offset, e.message))
-        return issues
-    for f in guard.check(rendered.text):
+        review.problems.append(((e.line or 1) + offset, e.message))
+        return review
+    review.flags = guard.check(review.rendered.text)
+    return review
+
+
+def template_issues(tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard) -> list[tuple[int, str]]:
+    """(line, message) for everything that makes a template unfit to ship."""
+    review = review_template(tpl, pack, renderer, guard)
+    issues = list(review.problems)
+    for f in review.flags:
         if f.severity in FLAGGING:
             issues.append((tpl.body_line, f"合规检查[{f.severity}] {f.rule}：「{f.excerpt}」{f.message}"))
     return issues

@@ -36,8 +36,11 @@ _TITLES = {
 class ProblemError(Exception):
     """Raise from a handler to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, errors: list[dict] | None = None, **extra: object):
+    def __init__(
+        self, status: int, detail: str, errors: list[dict] | None = None, headers: dict | None = None, **extra: object
+    ):
         self.status = status
+        self.headers = headers
         self.detail = detail
         self.errors = errors or []
         self.extra = extra
@@ -97,7 +100,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError):
-        return problem(exc.status, exc.detail, exc.errors, **exc.extra)
+        return problem(exc.status, exc.detail, exc.errors, headers=exc.headers, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

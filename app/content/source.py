@@ -1,13 +1,94 @@
-"""Where the engine's content comes from: the bundled files (read-only)."""
+"""Where the engine's content comes from: the bundled files, and the versioned store.
+
+The files are the initial content (and what ``shouhou export``/``import`` write
+and read); the store holds every edit with its history.  On start the server
+seeds the store with any bundled document it has never seen, then serves what
+the store holds.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.config import Settings
-from app.content.files import ContentPack, Problem, load_content
-from app.guard.rules import Rule, load_rules
+from app.content.files import (
+    ContentPack,
+    OutOfScope,
+    Problem,
+    load_content,
+    parse_intent,
+    parse_template,
+)
+from app.content.models import IntentSpec, Variable
+from app.guard.rules import Rule, parse_rule, read_rules
+from app.store.content import ContentStore
+
+VARIABLES_FILE = "variables.yaml"
 
 
-def load_from_files(settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem]]:
+def load_from_files(settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
     pack, problems = load_content(settings.intents_dir, settings.templates_dir)
-    rules, rule_problems = load_rules(settings.rules_dir)
-    return pack, rules, problems + rule_problems
+    rules, rule_problems = read_rules(settings.rules_dir)
+    return pack, rules, [*problems, *rule_problems]
+
+
+def file_documents(settings: Settings) -> dict[str, dict[str, str]]:
+    """The bundled content as store documents: kind -> key -> file text."""
+    docs: dict[str, dict[str, str]] = {"intent": {}, "template": {}, "rule": {}}
+    for path in sorted(settings.intents_dir.glob("*.yaml")):
+        docs["intent"][path.stem] = path.read_text(encoding="utf-8")
+    for path in sorted(settings.templates_dir.rglob("*.j2")):
+        key = path.relative_to(settings.templates_dir).with_suffix("").as_posix()
+        docs["template"][key] = path.read_text(encoding="utf-8")
+    for path in sorted(settings.rules_dir.glob("*.yaml")):
+        docs["rule"][path.stem] = path.read_text(encoding="utf-8")
+    return docs
+
+
+def document_path(settings_root: Path, kind: str, key: str) -> Path:
+    """Where a document lives as a file under a content directory."""
+    if kind == "intent":
+        return settings_root / "intents" / f"{key}.yaml"
+    if kind == "template":
+        return settings_root / "templates" / "replies" / f"{key}.j2"
+    return settings_root / "rules" / f"{key}.yaml"
+
+
+def read_documents(root: Path) -> dict[str, dict[str, str]]:
+    return file_documents(Settings(content_dir=root))
+
+
+def load_from_store(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
+    """Parse the store's current documents; a document that no longer parses is skipped and reported."""
+    docs = store.export_all()
+    pack = ContentPack()
+    problems: list[Problem | str] = []
+    for key, body in docs.get("intent", {}).items():
+        obj, probs = parse_intent(body, f"intent:{key}")
+        problems += probs
+        if isinstance(obj, OutOfScope):
+            pack.out_of_scope = obj.examples
+        elif isinstance(obj, IntentSpec):
+            pack.intents[obj.id] = obj
+    for key, body in docs.get("template", {}).items():
+        tpl, probs = parse_template(body, f"template:{key}")
+        problems += probs
+        if tpl is not None:
+            pack.templates[tpl.id] = tpl
+    rules = []
+    for key, body in docs.get("rule", {}).items():
+        rule, probs = parse_rule(body, f"rule:{key}")
+        problems += probs
+        if rule is not None:
+            rules.append(rule)
+    pack.variables = load_variables(settings.templates_dir.parent / VARIABLES_FILE)
+    return pack, rules, problems
+
+
+def load_variables(path: Path) -> dict[str, Variable]:
+    import yaml
+
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {v["name"]: Variable.model_validate(v) for v in data.get("variables", [])}

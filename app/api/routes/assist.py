@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
+from app.api.auth import AgentDep
 from app.api.deps import EngineDep, ShopsDep, resolve_shop
 from app.api.schemas import CheckRequest, CheckResponse, SuggestRequest, SuggestResponse
 
@@ -18,8 +19,8 @@ def _flag(f) -> dict:
     return f.model_dump() if hasattr(f, "model_dump") else asdict(f)
 
 
-@router.post("/suggest", response_model=SuggestResponse, summary="买家消息 → 意图与建议回复")
-def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep) -> dict:
+@router.post("/suggest", response_model=SuggestResponse, response_model_exclude_unset=True, summary="买家消息 → 意图与建议回复")
+def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     result = engine.suggest(body.message, body.context, shop, body.top_k)
     intents = []
@@ -49,6 +50,6 @@ def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep) -> dict:
 
 
 @router.post("/check", response_model=CheckResponse, summary="检查回复草稿中的风险承诺与违规")
-def check(body: CheckRequest, engine: EngineDep, shops: ShopsDep) -> dict:
+def check(body: CheckRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     return {"flags": [_flag(f) for f in engine.check(body.text, shop)]}

@@ -1,0 +1,196 @@
+"""Named shop checks: the few decisions that need the shop's facts.
+
+A rule file refers to one of these by name (``check: carrier``), like Vale's
+``extends:``; the phrases and patterns stay in the rule file, and the messages
+for each outcome live in the rule's ``params.messages``.  A check gets the hit
+and returns a ``Verdict`` (keep it, perhaps with another severity or message) or
+``None`` (the hit is fine for this shop).
+
+Cautious defaults when the shop profile lacks the fact (documented per check):
+
+- ``carrier``: carriers unknown → ``params.unknown`` severity (warn) — check before promising;
+- ``ship_time``: ship_within_hours unknown → a firm promise stays a warn, a
+  "within N hours" statement passes;
+- ``invoice``: company/categories unknown → the hit stays (changing the issuer or the
+  category is the risk itself);
+- ``seven_day_return``: unknown → treated as offering 7-day returns (the platform
+  default for most goods), so a refusal is flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.shop import ShopProfile
+from app.text.lexicon import couriers
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    severity: str | None = None  # None: the rule's own severity
+    message: str | None = None  # None: the rule's own message
+
+
+@dataclass(frozen=True, slots=True)
+class HitContext:
+    text: str  # the hit in the normalised text
+    groups: dict[str, str]  # named groups of the pattern that matched (empty for phrases)
+    sentence: str  # the normalised sentence around the hit
+    shop: ShopProfile | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, outcome: str, default: str | None = None, **values: Any) -> str | None:
+        template = (self.params.get("messages") or {}).get(outcome, default)
+        if template is None:
+            return None
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+
+Check = Callable[[HitContext], Verdict | None]
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def _canonical_courier(word: str) -> str:
+    return couriers().canonical(word) or word
+
+
+@check("carrier")
+def carrier(ctx: HitContext) -> Verdict | None:
+    """A named courier against ``shop.carriers``.
+
+    params: ``not_in_shop`` / ``unknown`` / ``in_shop`` severities (``drop`` = no flag);
+    messages with ``{courier}`` and ``{carriers}``.
+    """
+    found = couriers().find(ctx.groups.get("courier") or ctx.text)
+    if not found:
+        return None
+    named = found[-1].courier
+    carriers = ctx.shop.carriers if ctx.shop else None
+    if not carriers:
+        outcome = "unknown"
+    elif named in {_canonical_courier(c) for c in carriers}:
+        outcome = "in_shop"
+    else:
+        outcome = "not_in_shop"
+    severity = ctx.params.get(outcome, {"in_shop": "drop", "unknown": "warn"}.get(outcome))
+    if severity == "drop":
+        return None
+    shown = "、".join(carriers) if carriers else ""
+    return Verdict(severity, ctx.say(outcome, None, courier=named, carriers=shown))
+
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def parse_number(text: str) -> float | None:
+    """``10`` → 10, ``十五`` → 15, ``两`` → 2, ``半`` → 0.5; None when it is no number."""
+    text = text.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    if text == "半":
+        return 0.5
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+_UNIT_HOURS = {"小时": 1, "个小时": 1, "天": 24, "日": 24, "个工作日": 24, "工作日": 24, "周": 168, "个星期": 168, "星期": 168, "礼拜": 168, "个礼拜": 168, "个月": 720, "月": 720}
+
+
+def hours_of(when: str, params: dict[str, Any]) -> float | None:
+    """How many hours from now a time expression means at the latest, if it can be told.
+
+    ``params.words`` maps words to hours (今天: 24, 明天: 48, 下周: 336 …); amounts
+    with a unit (10天后, 48小时内) are computed.
+    """
+    words = params.get("words") or {}
+    for word in sorted(words, key=len, reverse=True):  # 大后天 before 后天
+        hours = words[word]
+        if word in when:
+            return float(hours)
+    m = re.search(r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百半]+)\s*(个小时|小时|个工作日|工作日|天|日|个星期|星期|个礼拜|礼拜|周|个月|月)", when)
+    if m:
+        n = parse_number(m.group(1))
+        if n is not None:
+            return n * _UNIT_HOURS[m.group(2)]
+    return None
+
+
+@check("ship_time")
+def ship_time(ctx: HitContext) -> Verdict | None:
+    """A promised shipping time against ``shop.ship_within_hours``.
+
+    Named groups in the pattern: ``when`` (a set time: 今天下午, 10天后) or
+    ``within`` (a window: 48小时内).  A set time is the rule's severity, raised to
+    ``params.late`` (block) when it is later than the shop's window; a window is
+    only flagged when it is longer than the shop's own.
+    """
+    limit = ctx.shop.ship_within_hours if ctx.shop else None
+    within = ctx.groups.get("within")
+    when = ctx.groups.get("when") or within or ctx.text
+    hours = hours_of(when, ctx.params)
+    late = limit is not None and hours is not None and hours > limit
+    if late:
+        return Verdict(ctx.params.get("late", "block"), ctx.say("late", None, limit=limit, when=when))
+    if within:
+        return None
+    return Verdict()
+
+
+def _in_list(word: str, items: list[str] | None) -> bool:
+    if not word or not items:
+        return False
+    return any(word in item or item in word for item in items if item)
+
+
+@check("invoice")
+def invoice(ctx: HitContext) -> Verdict | None:
+    """An invoice issuer (group ``company``) or category (group ``category``) against
+    ``shop.invoice``; fine when it is the shop's own company or category."""
+    inv = ctx.shop.invoice if ctx.shop else None
+    company = ctx.groups.get("company")
+    category = ctx.groups.get("category")
+    if company and inv and inv.company and _in_list(company, [inv.company]):
+        return None
+    if category and inv and _in_list(category, inv.categories):
+        return None
+    if category:
+        return Verdict(message=ctx.say("category", None, category=category))
+    if company:
+        return Verdict(message=ctx.say("company", None, company=company))
+    return Verdict()
+
+
+@check("seven_day_return")
+def seven_day_return(ctx: HitContext) -> Verdict | None:
+    """A refusal to take a return: fine when the shop does not offer 7-day returns;
+    flagged when it does, or when that is unknown (the platform default)."""
+    if ctx.shop is not None and ctx.shop.seven_day_return is False:
+        return None
+    return Verdict()

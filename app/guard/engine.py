@@ -1,0 +1,162 @@
+"""The compliance guard: checks a text an agent is about to send and returns flags.
+
+``Guard`` is built once from rules (files or rules stored elsewhere) and is then
+cheap to call: ``guard.check(text, shop) -> list[Flag]``.  Steps per text:
+
+1. two views of the text (``app.guard.views``) are scanned for every rule at once;
+2. a hit is dropped when an exception overlaps it or a negation/hedge governs it;
+3. the rule's named shop check (if any) decides it against the shop's facts;
+4. a hit inside a hit of a more specific rule is left to that rule;
+5. overlapping hits of one rule are merged; spans point into the original text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from app.guard.checks import CHECKS, HitContext
+from app.guard.matcher import Hit, Matcher
+from app.guard.rules import SEVERITY_RANK, Rule, Severity, load_rules
+from app.guard.views import Views, make_views
+from app.shop import ShopProfile
+
+
+class Flag(BaseModel):
+    """One finding; ``model_dump()`` is exactly the flag object of ``POST /v1/check``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    severity: Severity
+    start: int
+    end: int
+    excerpt: str
+    message: str
+    suggestion: str | None = None
+
+
+@dataclass(slots=True)
+class _Found:
+    rule: int
+    start: int
+    end: int
+    severity: str
+    message: str
+
+
+class Guard:
+    """Checks texts against a set of rules.  Thread-safe once built (read-only state)."""
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = [r for r in rules if r.enabled]
+        ids = [r.id for r in self.rules]
+        if len(ids) != len(set(ids)):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"重复的规则 id：{', '.join(dup)}")
+        self._matcher = Matcher(self.rules)
+        self._alert_rules = [r for r in self.rules if r.alert is not None]
+        self._alerts = Matcher([r.alert for r in self._alert_rules])
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> Guard:
+        """Load every ``*.yaml`` rule in ``directory``; raises ``RuleFileError`` on problems."""
+        return cls(load_rules(Path(directory)))
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    # -------------------------------------------------------------------- check
+
+    def check(self, text: str, shop: ShopProfile | None = None) -> list[Flag]:
+        """The flags for ``text`` (an agent's reply, a suggestion, a template)."""
+        if not text or not text.strip():
+            return []
+        views = make_views(text)
+        hits = self._matcher.raw_hits(views)
+        if not hits:
+            return []
+        found = [f for h in hits if (f := self._decide(h, views, shop)) is not None]
+        found = self._drop_general(found, hits)
+        return self._merge(found, text)
+
+    def _decide(self, hit: Hit, views: Views, shop: ShopProfile | None) -> _Found | None:
+        rule = self.rules[hit.spec]
+        if self._matcher.cancelled(hit, views):
+            return None
+        severity, message = rule.severity, rule.message
+        if rule.check is not None:
+            ctx = HitContext(hit.text, dict(hit.groups), self._matcher.sentence_of(hit, views), shop, rule.params)
+            verdict = CHECKS[rule.check](ctx)
+            if verdict is None:
+                return None
+            severity = verdict.severity or severity
+            message = verdict.message or message
+        return _Found(hit.spec, hit.start, hit.end, severity, message)
+
+    def _drop_general(self, found: list[_Found], raw: list[Hit]) -> list[_Found]:
+        """A hit that lies inside a raw hit of a more specific rule is that rule's to judge,
+        even when that rule then let it pass (无法保证明天到 / 以物流为准)."""
+        spec = [r.specificity for r in self.rules]
+        return [
+            f
+            for f in found
+            if not any(
+                spec[h.spec] > spec[f.rule] and h.start <= f.start and f.end <= h.end for h in raw
+            )
+        ]
+
+    def _merge(self, found: list[_Found], text: str) -> list[Flag]:
+        found.sort(key=lambda f: (f.rule, f.start, -f.end))
+        merged: list[_Found] = []
+        for f in found:
+            last = merged[-1] if merged else None
+            if last is not None and last.rule == f.rule and f.start < last.end:
+                last.end = max(last.end, f.end)
+                if SEVERITY_RANK[f.severity] > SEVERITY_RANK[last.severity]:
+                    last.severity, last.message = f.severity, f.message
+            else:
+                merged.append(_Found(f.rule, f.start, f.end, f.severity, f.message))
+        merged.sort(key=lambda f: (f.start, f.end))
+        return [
+            Flag(
+                rule=self.rules[f.rule].id,
+                severity=f.severity,
+                start=f.start,
+                end=f.end,
+                excerpt=text[f.start : f.end],
+                message=f.message,
+                suggestion=self.rules[f.rule].suggestion,
+            )
+            for f in merged
+        ]
+
+    # ------------------------------------------------------------------- alerts
+
+    def alerts(self, message: str, shop: ShopProfile | None = None) -> list[tuple[Rule, str, str]]:
+        """``(rule, severity, message)`` for each situation in a buyer's message that
+        invites a bad promise; used by ``app.guard.alerts.situation_alerts``."""
+        if not message or not message.strip() or not self._alert_rules:
+            return []
+        views = make_views(message)
+        out: list[tuple[Rule, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for hit in sorted(self._alerts.raw_hits(views), key=lambda h: h.start):
+            rule = self._alert_rules[hit.spec]
+            spec = rule.alert
+            if self._alerts.cancelled(hit, views):
+                continue
+            severity, text = spec.severity, spec.message
+            if spec.check is not None:
+                ctx = HitContext(hit.text, dict(hit.groups), self._alerts.sentence_of(hit, views), shop, spec.params)
+                verdict = CHECKS[spec.check](ctx)
+                if verdict is None:
+                    continue
+                severity = verdict.severity or severity
+                text = verdict.message or text
+            if (rule.id, text) not in seen:
+                seen.add((rule.id, text))
+                out.append((rule, severity, text))
+        return out

@@ -1,0 +1,166 @@
+"""Finding what a set of rules (or alerts) looks for, and what cancels a hit.
+
+Built once per rule set: one Aho-Corasick automaton holds the phrases of every
+rule, the patterns are compiled once, and each rule's cue lists become one
+regular expression per scope.  Per text: both views (``app.guard.views``) are
+scanned, hits are mapped back into the original text, and hits overlapping an
+exception are dropped (``raw_hits``); ``cancelled`` then asks whether a
+negation or hedge governs a hit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
+from app.guard.views import Views
+from app.text.normalize import Normalized
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    spec: int  # index of the rule/alert in the matcher's list
+    start: int  # span in the original text
+    end: int
+    text: str  # the hit in normalised form
+    groups: tuple[tuple[str, str], ...] = ()  # named groups of the matching pattern
+
+
+def _cue_regex(cues: list[str]) -> re.Pattern | None:
+    words = sorted({normalize_phrase(c) for c in cues if normalize_phrase(c)}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+def _ascii_edge_ok(text: str, start: int, end: int) -> bool:
+    """An ASCII word (vx, qq, 100%) must not be the middle of a longer one (vxyz, 1100%)."""
+    first, last = text[start], text[end - 1]
+    if first.isascii() and first.isalnum() and start > 0:
+        before = text[start - 1]
+        if before.isascii() and before.isalnum():
+            return False
+    if last.isascii() and last.isalpha() and end < len(text):
+        after = text[end]
+        if after.isascii() and after.isalpha():
+            return False
+    return True
+
+
+class _Compiled:
+    def __init__(self, spec: MatchSpec):
+        self.spec = spec
+        self.patterns = [compile_pattern(p, spec.define) for p in spec.patterns]
+        self.exceptions = [compile_pattern(p, spec.define) for p in spec.exceptions]
+        c = spec.cancel
+        self.window = c.window
+        self.before = _cue_regex(c.before)
+        self.after = _cue_regex(c.after)
+        self.clause = _cue_regex(c.clause)
+        self.sentence = _cue_regex(c.sentence)
+
+
+class Matcher:
+    def __init__(self, specs: list[MatchSpec]):
+        self.specs = [_Compiled(s) for s in specs]
+        self._automaton: ahocorasick.Automaton | None = None
+        words: dict[str, list[int]] = {}
+        for i, s in enumerate(specs):
+            for p in s.phrases:
+                words.setdefault(normalize_phrase(p), []).append(i)
+        if words:
+            self._automaton = ahocorasick.Automaton()
+            for w, idx in words.items():
+                self._automaton.add_word(w, (len(w), tuple(sorted(set(idx)))))
+            self._automaton.make_automaton()
+
+    # ------------------------------------------------------------------ matching
+
+    def _scan(self, view: Normalized, views: Views, stripped: bool, out: dict) -> None:
+        text = view.text
+
+        def add(i: int, s: int, e: int, groups: tuple) -> None:
+            if e <= s or (stripped and not views.stripped_match_ok(s, e)):
+                return
+            a, b = view.span(s, e)
+            key = (i, a, b)
+            if key not in out:
+                out[key] = Hit(i, a, b, text[s:e], groups)
+
+        if self._automaton is not None:
+            for end_idx, (length, idx) in self._automaton.iter(text):
+                s, e = end_idx - length + 1, end_idx + 1
+                if not _ascii_edge_ok(text, s, e):
+                    continue
+                for i in idx:
+                    add(i, s, e, ())
+        for i, c in enumerate(self.specs):
+            for pat in c.patterns:
+                for m in pat.finditer(text):
+                    s, e = m.span("hit") if "hit" in pat.groupindex and m.group("hit") else m.span()
+                    if s == e or not _ascii_edge_ok(text, s, e):
+                        continue
+                    groups = tuple((k, v) for k, v in m.groupdict().items() if v)
+                    add(i, s, e, groups)
+
+    def raw_hits(self, views: Views) -> list[Hit]:
+        """Every hit of every spec, in original offsets, exceptions removed."""
+        found: dict[tuple, Hit] = {}
+        self._scan(views.compact, views, False, found)
+        if views.stripped.text != views.compact.text:
+            self._scan(views.stripped, views, True, found)
+        hits = list(found.values())
+        if not hits:
+            return hits
+        exc_cache: dict[int, list[tuple[int, int]]] = {}
+        kept = []
+        for h in hits:
+            c = self.specs[h.spec]
+            if c.exceptions:
+                spans = exc_cache.get(h.spec)
+                if spans is None:
+                    spans = exc_cache[h.spec] = self._exception_spans(c, views)
+                if any(a < h.end and h.start < b for a, b in spans):
+                    continue
+            kept.append(h)
+        return kept
+
+    @staticmethod
+    def _exception_spans(c: _Compiled, views: Views) -> list[tuple[int, int]]:
+        spans = []
+        for view in (views.compact, views.stripped):
+            for pat in c.exceptions:
+                for m in pat.finditer(view.text):
+                    if m.end() > m.start():
+                        spans.append(view.span(*m.span()))
+        return spans
+
+    # ---------------------------------------------------------------- cancelling
+
+    def cancelled(self, hit: Hit, views: Views) -> bool:
+        """Does a negation or hedge cue of the hit's spec govern it?"""
+        c = self.specs[hit.spec]
+        text = views.compact.text
+        cs, ce = views.to_compact(hit.start, hit.end)
+        lo, hi = views.bounds(cs, ce)
+        if c.before is not None:
+            for m in c.before.finditer(text, lo, ce):
+                if m.start() < cs and m.end() >= cs - c.window:
+                    return True
+        if c.after is not None:
+            for m in c.after.finditer(text, max(lo, cs), hi):
+                if m.end() > ce and m.start() <= ce + c.window:
+                    return True
+        if c.clause is not None and c.clause.search(text, lo, hi):
+            return True
+        if c.sentence is not None:
+            slo, shi = views.bounds(cs, ce, sentence=True)
+            if c.sentence.search(text, slo, shi):
+                return True
+        return False
+
+    def sentence_of(self, hit: Hit, views: Views) -> str:
+        cs, ce = views.to_compact(hit.start, hit.end)
+        lo, hi = views.bounds(cs, ce, sentence=True)
+        return views.compact.text[lo:hi]

@@ -1,0 +1,329 @@
+"""Compliance rules as data: the rule model, and reading rule files with clear errors.
+
+One YAML file per rule (``rules/<id>.yaml``).  A rule says *what* to look for
+(literal ``phrases``, regular-expression ``patterns``), *what cancels a hit*
+(``cancel`` cues such as 不能保证 or 以物流为准, and ``exceptions``), how specific it
+is, which named shop check (``check``) decides it against the shop's facts, and
+carries its own ``examples`` that the test suite runs.  A rule may also carry an
+``alert`` section: the same kind of matcher, run on the *buyer's* message.
+
+Patterns and cues are written against the normalised text (see
+``app.text.normalize``): simplified characters, lower-case ASCII, half-width
+letters, digits and punctuation (，→ ,  ！→ !  ？→ ?  ：→ :  ；→ ;  but 。 and 、 stay).
+Spaces are removed before matching.  Patterns may use named fragments written as
+``{name}``: the built-ins below, or the rule's own ``define``.
+
+``parse_rule(text, path)`` never raises: it returns the rule, or ``None`` and a
+list of problems, each ``"path:line: 说明"``, so an editor or ``lint`` can show
+every problem at once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import opencc
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from app.shop import ShopProfile
+from app.text.lexicon import couriers
+from app.text.normalize import normalize
+
+Severity = Literal["block", "warn", "info"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warn": 1, "block": 2}
+
+ID_RE = r"^[a-z][a-z0-9_]*$"
+_MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+#: Characters that end a clause / a sentence in the normalised text.
+CLAUSE_CHARS = ",.!?;:。、~\n"
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def builtin_fragments() -> dict[str, str]:
+    """Fragments every pattern may use: ``{courier}``, ``{num}``, ``{any}``, ``{cjk}``."""
+    words = sorted({w for w in couriers().all_words()}, key=len, reverse=True)
+    return {
+        # Any courier name or alias (longest first so 顺丰速运 wins over 顺丰).
+        "courier": "(?:" + "|".join(re.escape(w) for w in words) + ")",
+        # An amount or count: 10, 1.5, 两, 十五, 半.
+        "num": r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万半几]+)",
+        # One character inside the same clause (no clause punctuation).
+        "any": r"[^,.!?;:。、~\n]",
+        "cjk": r"[\u4e00-\u9fff]",
+    }
+
+
+def normalize_phrase(phrase: str) -> str:
+    """A phrase or cue as the matcher sees it: normalised, without spaces."""
+    return "".join(normalize(phrase).text.split())
+
+
+def normalize_pattern(pattern: str) -> str:
+    """Full-width and traditional characters in a pattern read like the text they match.
+
+    No lower-casing (it would turn ``\\D`` into ``\\d``); patterns compile with IGNORECASE.
+    """
+    folded = unicodedata.normalize("NFKC", pattern)
+    converted = _t2s().convert(folded)
+    return converted if len(converted) == len(folded) else folded
+
+
+def expand_pattern(pattern: str, defines: dict[str, str]) -> str:
+    """Replace ``{name}`` fragments (rule ``define`` first, then built-ins), recursively."""
+    table = {**builtin_fragments(), **defines}
+
+    def expand(text: str, depth: int) -> str:
+        if depth > 8:
+            raise ValueError("片段 {…} 互相引用过深（循环引用？）")
+
+        def repl(m: re.Match) -> str:
+            name = m.group(1)
+            if name not in table:
+                raise ValueError(f"未定义的片段 {{{name}}}（可在 define 中定义）")
+            return expand(table[name], depth + 1)
+
+        return _MACRO.sub(repl, text)
+
+    return expand(normalize_pattern(pattern), 0)
+
+
+def compile_pattern(pattern: str, defines: dict[str, str]) -> re.Pattern:
+    return re.compile(expand_pattern(pattern, defines), re.IGNORECASE)
+
+
+class Example(BaseModel):
+    """One example text; a flag example may pin the expected excerpt, severity and shop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2000)
+    excerpt: str | None = None
+    severity: Severity | None = None
+    shop: ShopProfile | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, v: Any) -> Any:
+        return {"text": v} if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _excerpt_in_text(self) -> Example:
+        if self.excerpt is not None and self.excerpt not in self.text:
+            raise ValueError(f"excerpt「{self.excerpt}」不在例句中")
+        return self
+
+
+class Examples(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    flag: list[Example] = Field(default_factory=list)
+    pass_: list[Example] = Field(default_factory=list, alias="pass")
+
+
+class Cancel(BaseModel):
+    """Cues that cancel a hit when they govern it.
+
+    - ``before``: ends at most ``window`` characters before the hit, same clause (不能 保证明天到);
+    - ``after``: starts at most ``window`` characters after the hit, same clause (发韵达 可以吗);
+    - ``clause``: anywhere in the hit's clause (帮您确认一下韵达能不能发);
+    - ``sentence``: anywhere in the hit's sentence (…，具体以物流为准).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: int = Field(default=4, ge=0, le=20)
+    before: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=list)
+    clause: list[str] = Field(default_factory=list)
+    sentence: list[str] = Field(default_factory=list)
+
+
+class MatchSpec(BaseModel):
+    """What a rule or an alert looks for and what cancels it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    define: dict[str, str] = Field(default_factory=dict)
+    phrases: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    cancel: Cancel = Field(default_factory=Cancel)
+    #: Regular expressions; a match that overlaps a hit cancels it (补拍运费差价).
+    exceptions: list[str] = Field(default_factory=list)
+    #: A named shop check (see ``app.guard.checks``) and its parameters.
+    check: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not normalize_phrase(p):
+                raise ValueError("phrases 中有空白条目")
+        return v
+
+    @field_validator("define")
+    @classmethod
+    def _define(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v:
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                raise ValueError(f"片段名 {name!r} 只能用小写字母、数字和下划线")
+        return v
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> MatchSpec:
+        if not self.phrases and not self.patterns:
+            raise ValueError("至少要有一条 phrases 或 patterns")
+        return self
+
+
+class AlertSpec(MatchSpec):
+    """A situation alert: run on the buyer's message, warns the agent before replying."""
+
+    severity: Severity = "warn"
+    message: str = Field(min_length=1, max_length=200)
+    examples: Examples = Field(default_factory=Examples)
+
+
+class Rule(MatchSpec):
+    """One compliance rule (``rules/<id>.yaml``)."""
+
+    id: str = Field(pattern=ID_RE, max_length=64)
+    severity: Severity
+    title: str = Field(min_length=1, max_length=40)
+    message: str = Field(min_length=1, max_length=200)
+    suggestion: str | None = Field(default=None, max_length=300)
+    #: A hit that lies inside a hit of a more specific rule is left to that rule
+    #: (保证明天到 is a delivery_guarantee, not also an absolute_guarantee).
+    specificity: int = Field(default=10, ge=0, le=100)
+    enabled: bool = True
+    examples: Examples = Field(default_factory=Examples)
+    alert: AlertSpec | None = None
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _node_at(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
+    """The YAML node at a pydantic error location, as deep as it can be followed."""
+    best = node
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            key = "pass" if part == "pass_" else part
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+            if nxt is None:
+                # The key itself may be the problem (unknown key): point at it.
+                nxt_key = next((k for k, _ in node.value if getattr(k, "value", None) == key), None)
+                return nxt_key or best
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return best
+        best = node
+    return best
+
+
+def _line(node: yaml.Node | None) -> int:
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+def _pattern_problems(spec: MatchSpec, root: yaml.Node | None, base: tuple, path: str) -> list[str]:
+    out: list[str] = []
+    for field in ("patterns", "exceptions"):
+        for i, pat in enumerate(getattr(spec, field)):
+            try:
+                compile_pattern(pat, spec.define)
+            except (re.error, ValueError) as e:
+                where = _line(_node_at(root, (*base, field, i)))
+                out.append(f"{path}:{where}: {field}[{i}] 不是有效的正则表达式：{e}")
+    return out
+
+
+def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, list[str]]:
+    """Parse one rule file.  Returns ``(rule, [])`` or ``(None, problems)``; never raises."""
+    from app.guard.checks import CHECKS  # the registry of named checks
+
+    path = str(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(e, "problem", None) or str(e)
+        return None, [f"{path}:{line}: YAML 格式错误：{problem}"]
+    if not isinstance(data, dict):
+        return None, [f"{path}:1: 规则文件应是一个映射（id、severity、message、phrases…）"]
+    try:
+        rule = Rule.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(str(p) for p in loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "未知的字段（拼写错误？）"
+            elif err["type"] == "missing":
+                msg = "缺少必填字段"
+            problems.append(f"{path}:{_line(_node_at(root, loc))}: {where}: {msg}" if where else f"{path}:1: {msg}")
+        return None, problems
+
+    problems = _pattern_problems(rule, root, (), path)
+    if rule.alert is not None:
+        problems += _pattern_problems(rule.alert, root, ("alert",), path)
+    for spec, base in ((rule, ()), (rule.alert, ("alert",))):
+        if spec is not None and spec.check is not None and spec.check not in CHECKS:
+            known = "、".join(sorted(CHECKS))
+            line = _line(_node_at(root, (*base, "check")))
+            problems.append(f"{path}:{line}: check: 未知的检查 {spec.check!r}（可用：{known}）")
+    if problems:
+        return None, problems
+    return rule, []
+
+
+class RuleFileError(ValueError):
+    """Raised by ``load_rules`` when a rule directory has problems; lists all of them."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("规则文件有问题：\n" + "\n".join(problems))
+
+
+def read_rules(directory: Path) -> tuple[list[Rule], list[str]]:
+    """Every ``*.yaml`` rule in ``directory`` and every problem found (lint-friendly)."""
+    rules: list[Rule] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for file in sorted(Path(directory).glob("*.yaml")):
+        rule, probs = parse_rule(file.read_text(encoding="utf-8"), file)
+        problems += probs
+        if rule is None:
+            continue
+        if file.stem != rule.id:
+            problems.append(f"{file}:1: 文件名应与 id 一致：{rule.id}.yaml")
+        if rule.id in seen:
+            problems.append(f"{file}:1: 重复的规则 id：{rule.id}")
+        seen.add(rule.id)
+        rules.append(rule)
+    return rules, problems
+
+
+def load_rules(directory: Path) -> list[Rule]:
+    """Every rule in ``directory``; raises ``RuleFileError`` listing all problems."""
+    rules, problems = read_rules(directory)
+    if problems:
+        raise RuleFileError(problems)
+    return rules

@@ -1,0 +1,101 @@
+"""The two views of a text that the guard matches on, and clause/sentence bounds.
+
+- ``compact``: the normalised text without whitespace ("加 微 信" → 加微信).  Cues
+  (不能保证, 以物流为准) are looked up here, because its punctuation still shows
+  where a clause or a sentence ends.
+- ``stripped``: the compact view without punctuation and symbols as well
+  ("加.微.信", "绝*对"), except a mark between two digits (1.5元).  Each of its
+  characters remembers what was dropped just before it, so that a match that
+  only exists because a clause boundary vanished ("可以加,微信支付…") can be told
+  from one where separators were put between the characters on purpose.
+
+Both are ``Normalized`` objects, so every span maps back into the original text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from app.guard.rules import CLAUSE_CHARS
+from app.text.normalize import Normalized, normalize
+
+SENTENCE_CHARS = ".!?。\n"
+
+GAP_NONE, GAP_SOFT, GAP_CLAUSE = 0, 1, 2
+
+
+def _is_separator(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] == "P" or cat in ("Sm", "Sk", "So")
+
+
+def _is_boundary(text: str, i: int, chars: str) -> bool:
+    ch = text[i]
+    if ch not in chars:
+        return False
+    if ch in ".:" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+        return False  # 1.5元, 10:30
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Views:
+    original: str
+    compact: Normalized
+    stripped: Normalized
+    #: For each character of ``stripped``: what was dropped right before it.
+    gaps: tuple[int, ...]
+    #: Indices in ``compact`` of clause / sentence boundary characters.
+    clause_marks: tuple[int, ...]
+    sentence_marks: tuple[int, ...]
+
+    def to_compact(self, start: int, end: int) -> tuple[int, int]:
+        """An original span as indices into ``compact.text``."""
+        offs = self.compact.offsets
+        return bisect_left(offs, start, 0, len(offs) - 1), bisect_left(offs, end, 0, len(offs) - 1)
+
+    def bounds(self, start: int, end: int, sentence: bool = False) -> tuple[int, int]:
+        """The clause (or sentence) of ``compact.text[start:end]``: ``(first, past_last)``."""
+        marks = self.sentence_marks if sentence else self.clause_marks
+        i = bisect_left(marks, start)
+        lo = marks[i - 1] + 1 if i > 0 else 0
+        j = bisect_left(marks, end)  # marks inside the hit itself do not cut it
+        hi = marks[j] if j < len(marks) else len(self.compact.text)
+        return lo, hi
+
+    def stripped_match_ok(self, start: int, end: int) -> bool:
+        """Is a match ``stripped.text[start:end]`` more than two clauses glued together?
+
+        Separators inside it are fine when they are not clause marks ("加*微*信"), or
+        when they sit between most of its characters ("加,微,信", "绝，对，没，问，题").
+        """
+        inner = self.gaps[start + 1 : end]
+        if GAP_CLAUSE not in inner:
+            return True
+        filled = sum(1 for g in inner if g)
+        return filled >= 2 and filled * 2 >= len(inner)
+
+
+def make_views(text: str) -> Views:
+    n = normalize(text)
+    compact = n.without(str.isspace)
+    t = compact.text
+    chars: list[str] = []
+    offs: list[int] = []
+    gaps: list[int] = []
+    pending = GAP_NONE
+    for i, ch in enumerate(t):
+        if _is_separator(ch) and not (0 < i < len(t) - 1 and t[i - 1].isdigit() and t[i + 1].isdigit()):
+            pending = max(pending, GAP_CLAUSE if ch in CLAUSE_CHARS else GAP_SOFT)
+            continue
+        chars.append(ch)
+        offs.append(compact.offsets[i])
+        gaps.append(pending)
+        pending = GAP_NONE
+    offs.append(len(text))
+    stripped = Normalized(text, "".join(chars), tuple(offs))
+    clause_marks = tuple(i for i in range(len(t)) if _is_boundary(t, i, CLAUSE_CHARS))
+    sentence_marks = tuple(i for i in range(len(t)) if _is_boundary(t, i, SENTENCE_CHARS))
+    return Views(text, compact, stripped, tuple(gaps), clause_marks, sentence_marks)

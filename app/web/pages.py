@@ -1,0 +1,300 @@
+"""Server-rendered pages: the agent workbench, sign-in, first-admin setup and the editors.
+
+Pages only render; every change goes through the JSON API (``/v1/...``) from
+the page's script, with the session cookie and its CSRF token, so the rules
+for who may do what live in one place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from app.api.auth import (
+    ROLE_NAMES,
+    SESSION_COOKIE,
+    Principal,
+    _same_site,
+    agent_principal,
+    get_principal,
+)
+from app.api.errors import ProblemError
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["role_names"] = ROLE_NAMES
+
+router = APIRouter(include_in_schema=False)
+
+NEW_TEMPLATE = """---
+id: {intent}/new_reply
+intent: {intent}
+title: 新模板
+tags: [标准]
+variables: [buyer_name]
+---
+亲爱的{{{{ buyer_name }}}}，您好，非常理解您的心情，我这边马上帮您处理。
+"""
+
+NEW_INTENT = """id: new_intent
+label: 新意图
+category: 咨询
+priority: low
+description: 这个意图包括什么、不包括什么
+examples:
+  - 买家会怎么说（至少写几条不同说法）
+keywords: []
+"""
+
+
+async def _who(request: Request) -> Principal | None:
+    try:
+        return await get_principal(request)
+    except ProblemError:
+        return None
+
+
+def _render(request: Request, name: str, who: Principal | None, status: int = 200, **ctx) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, name, {"user": _user(who), "csrf_token": who.csrf_token if who else None, **ctx}, status_code=status
+    )
+
+
+def _user(who: Principal | None):
+    if who is None or who.via != "session":
+        return None
+    return {"username": who.name, "role": who.role}
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _session_response(request: Request, username: str, target: str) -> RedirectResponse:
+    token, _csrf = request.app.state.accounts.create_session(username)
+    response = RedirectResponse(target, status_code=303)
+    settings = request.app.state.settings
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=settings.session_hours * 3600, httponly=True,
+        samesite="lax", secure=settings.secure_cookies, path="/",
+    )
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def workbench(request: Request):
+    try:
+        who = await agent_principal(request)
+    except ProblemError:
+        return _to_login(request)
+    shops = request.app.state.shops
+    return _render(request, "workbench.html", who, nav="workbench", shops=shops.shops, default_shop=shops.default_key)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, next: str = "/"):
+    accounts = request.app.state.accounts
+    return _render(request, "login.html", await _who(request), next=_safe_next(next), has_admin=accounts.has_admin())
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    username: str = Form("", max_length=64),
+    password: str = Form("", max_length=200),
+    next: str = Form("/"),
+):
+    accounts = request.app.state.accounts
+    if not _same_site(request):
+        return _render(request, "login.html", None, 403, error="跨站请求已被拒绝。", next="/", has_admin=True)
+    user = accounts.verify_password(username.strip(), password)
+    if user is None:
+        return _render(request, "login.html", None, 401, error="用户名或密码不对。", next=_safe_next(next),
+                       username=username, has_admin=accounts.has_admin())
+    return _session_response(request, user.username, _safe_next(next))
+
+
+@router.post("/logout")
+async def logout(request: Request):
+    who = await get_principal(request)  # checks the CSRF token for cookie sessions
+    if who is not None and who.via == "session":
+        request.app.state.accounts.delete_session(request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/setup", response_class=HTMLResponse)
+async def setup_page(request: Request):
+    if request.app.state.accounts.has_admin():
+        return RedirectResponse("/login", status_code=303)
+    return _render(request, "setup.html", None)
+
+
+@router.post("/setup", response_class=HTMLResponse)
+async def setup(
+    request: Request,
+    token: str = Form("", max_length=200),
+    username: str = Form("", max_length=64),
+    password: str = Form("", max_length=200),
+):
+    accounts = request.app.state.accounts
+    if accounts.has_admin():
+        return RedirectResponse("/login", status_code=303)
+    if not _same_site(request):
+        return _render(request, "setup.html", None, 403, error="跨站请求已被拒绝。")
+    username = username.strip()
+    if not username or len(password) < 10:
+        return _render(request, "setup.html", None, 422, error="请填写用户名，密码至少 10 位。")
+    if not accounts.consume_setup_token(token.strip()):
+        return _render(request, "setup.html", None, 403, error="设置令牌无效或已用过。")
+    accounts.create_user(username, password, "admin")
+    return _session_response(request, username, "/editor")
+
+
+# -- editors ---------------------------------------------------------------------
+
+
+async def _signed_in(request: Request) -> Principal | None:
+    who = await _who(request)
+    return who if who is not None and who.via == "session" else None
+
+
+def _engine(request: Request):
+    return request.app.state.holder.current()
+
+
+@router.get("/editor", response_class=HTMLResponse)
+async def templates_list(request: Request, q: str = "", intent: str = "", tag: str = ""):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    engine = _engine(request)
+    versions = {i.key: i.current_version for i in request.app.state.store.list("template")}
+    rows = []
+    needle = q.strip().lower()
+    for t in sorted(engine.pack.templates.values(), key=lambda t: t.id):
+        if intent and t.intent != intent:
+            continue
+        if tag and tag not in t.tags:
+            continue
+        if needle and needle not in f"{t.id} {t.title} {t.body}".lower():
+            continue
+        spec = engine.pack.intents.get(t.intent)
+        rows.append({"id": t.id, "title": t.title, "intent_label": spec.label if spec else t.intent,
+                     "tags": t.tags, "version": versions.get(t.id, "")})
+    tags = sorted({tg for t in engine.pack.templates.values() for tg in t.tags})
+    return _render(request, "templates_list.html", who, nav="templates", rows=rows, q=q, intent=intent, tag=tag,
+                   tags=tags, intents=sorted(engine.pack.intents.values(), key=lambda i: i.id),
+                   can_edit=who.allows("editor"))
+
+
+def _edit_page(request: Request, who: Principal, plural: str, kind: str, key: str | None, nav: str, title: str,
+               source_label: str, write_role: str, new_source: str = ""):
+    store = request.app.state.store
+    version = None
+    source = new_source
+    if key is not None:
+        v = store.get(kind, key)
+        if v is None or v.deleted:
+            return _render(request, "documents_list.html", who, 404, nav=nav, title=f"找不到：{key}", rows=[],
+                           headers=["名称"], q="", can_edit=False, new_url="")
+        version, source = v.version, v.body
+    return _render(request, "document_edit.html", who, nav=nav, plural=plural, key=key, version=version,
+                   source=source, title=title, source_label=source_label, can_edit=who.allows(write_role))
+
+
+@router.get("/editor/templates/new", response_class=HTMLResponse)
+async def template_new(request: Request, intent: str = "greeting"):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    return _edit_page(request, who, "templates", "template", None, "templates", "新建模板",
+                      "模板文件（--- 之间是元数据，下面是正文）", "editor", NEW_TEMPLATE.format(intent=intent))
+
+
+@router.get("/editor/templates/{key:path}", response_class=HTMLResponse)
+async def template_edit(request: Request, key: str):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    tpl = _engine(request).pack.templates.get(key)
+    return _edit_page(request, who, "templates", "template", key, "templates", f"模板：{tpl.title if tpl else key}",
+                      "模板文件（--- 之间是元数据，下面是正文）", "editor")
+
+
+@router.get("/editor/intents", response_class=HTMLResponse)
+async def intents_list(request: Request, q: str = ""):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    engine = _engine(request)
+    rows = [
+        {"id": i.id, "name": i.label, "url": f"/editor/intents/{i.id}",
+         "cells": [i.category, {"high": "高", "medium": "中", "low": "低"}[i.priority], len(i.examples), len(i.keywords)]}
+        for i in sorted(engine.pack.intents.values(), key=lambda i: i.id)
+        if not q or q.lower() in f"{i.id} {i.label} {' '.join(i.keywords)}".lower()
+    ]
+    return _render(request, "documents_list.html", who, nav="intents", title="意图", rows=rows, q=q,
+                   headers=["意图", "分类", "优先级", "例句数", "关键词数"], can_edit=who.allows("editor"),
+                   new_url="/editor/intents/new")
+
+
+@router.get("/editor/intents/new", response_class=HTMLResponse)
+async def intent_new(request: Request):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    return _edit_page(request, who, "intents", "intent", None, "intents", "新建意图", "意图文件（YAML）", "editor", NEW_INTENT)
+
+
+@router.get("/editor/intents/{key}", response_class=HTMLResponse)
+async def intent_edit(request: Request, key: str):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    spec = _engine(request).pack.intents.get(key)
+    return _edit_page(request, who, "intents", "intent", key, "intents", f"意图：{spec.label if spec else key}",
+                      "意图文件（YAML：例句 examples、关键词 keywords）", "editor")
+
+
+@router.get("/editor/rules", response_class=HTMLResponse)
+async def rules_list(request: Request, q: str = ""):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    rules = _engine(request).rules
+    sev = {"block": "禁止", "warn": "警告", "info": "提示"}
+    rows = [
+        {"id": r.id, "name": r.title or r.id, "url": f"/editor/rules/{r.id}", "cells": [sev.get(r.severity, r.severity), r.message]}
+        for r in sorted(rules, key=lambda r: r.id)
+        if not q or q.lower() in f"{r.id} {r.title} {r.message}".lower()
+    ]
+    return _render(request, "documents_list.html", who, nav="rules", title="风险规则", rows=rows, q=q,
+                   headers=["规则", "级别", "说明"], can_edit=who.allows("admin"), new_url="/editor/rules/new")
+
+
+@router.get("/editor/rules/new", response_class=HTMLResponse)
+async def rule_new(request: Request):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    return _edit_page(request, who, "rules", "rule", None, "rules", "新建规则", "规则文件（YAML）", "admin", "id: new_rule\n")
+
+
+@router.get("/editor/rules/{key}", response_class=HTMLResponse)
+async def rule_edit(request: Request, key: str):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    return _edit_page(request, who, "rules", "rule", key, "rules", f"风险规则：{key}", "规则文件（YAML）", "admin")
+
+

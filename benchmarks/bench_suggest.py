@@ -1,0 +1,108 @@
+"""Latency of suggest, in-process, with the full content pack and with 10x the examples.
+
+Prints p50/p99 of ``Engine.suggest`` (matching + rendering + guard + alerts) and of
+the full HTTP round trip through the ASGI app, then the same engine call after
+multiplying every intent's examples by ten (with small variations, so they are
+distinct texts), and the time to rebuild the match index.
+
+    .venv/bin/python benchmarks/bench_suggest.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.assistant import Engine  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.content.files import ContentPack  # noqa: E402
+from app.content.source import load_from_files  # noqa: E402
+from app.text.segment import Segmenter  # noqa: E402
+
+MESSAGES = [
+    "在吗",
+    "好的谢谢",
+    "收到的鞋子颜色和图片差好多，实物暗了一个色",
+    "亲 衣服颜色跟图片完全不一样，而且还少发了一条裤子，你们怎么回事",
+    "快递显示已经签收了但是我家里人都说没看到，驿站也没有，麻烦帮我查一下到底送哪去了",
+    "你们公司还招客服吗",
+    "我前天买的那个电饭煲，用了两次就不加热了，按键也没反应，能换一个还是怎么处理，我不想退，就想要个能用的，着急做饭呢，麻烦尽快给个答复，不然我只能去投诉了",
+    "能給我發順豐嗎 急用",
+]
+VARIANTS = ["", "啊", "呢", "亲", "吧", "哦", "哈", "呀", "嘛", "了"]
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def time_calls(fn, rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        for m in MESSAGES:
+            t = time.perf_counter()
+            fn(m)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def report(label: str, ms: list[float]) -> None:
+    print(f"{label:44s} p50 {statistics.median(ms):6.2f} ms   p99 {pct(ms, 0.99):6.2f} ms   (n={len(ms)})")
+
+
+def tenfold(pack: ContentPack) -> ContentPack:
+    intents = {}
+    for iid, spec in pack.intents.items():
+        examples = [e + v for e in spec.examples for v in VARIANTS]
+        intents[iid] = spec.model_copy(update={"examples": examples})
+    oos = [e + v for e in pack.out_of_scope for v in VARIANTS]
+    return ContentPack(intents, pack.templates, oos, pack.variables)
+
+
+def main() -> None:
+    settings = Settings()
+    pack, rules, _ = load_from_files(settings)
+    segmenter = Segmenter()
+    engine = Engine.build(pack, rules, segmenter)
+    n_examples = sum(len(i.examples) for i in pack.intents.values()) + len(pack.out_of_scope)
+    print(f"content: {len(pack.intents)} intents, {n_examples} examples, {len(pack.templates)} templates, {len(rules)} rules")
+
+    time_calls(engine.suggest, 3)  # warm caches
+    report("suggest (engine, full pack)", time_calls(engine.suggest, 60))
+
+    rebuilds = []
+    for _ in range(5):
+        t = time.perf_counter()
+        Engine.build(pack, rules, segmenter)
+        rebuilds.append((time.perf_counter() - t) * 1000)
+    print(f"{'rebuild index (full pack)':44s} median {statistics.median(rebuilds):6.1f} ms")
+
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(settings)) as client:
+        for m in MESSAGES:
+            client.post("/v1/suggest", json={"message": m})
+        report(
+            "POST /v1/suggest (in-process HTTP)",
+            time_calls(lambda m: client.post("/v1/suggest", json={"message": m}), 30),
+        )
+
+    big = tenfold(pack)
+    t = time.perf_counter()
+    big_engine = Engine.build(big, rules, segmenter)
+    build_ms = (time.perf_counter() - t) * 1000
+    n_big = sum(len(i.examples) for i in big.intents.values()) + len(big.out_of_scope)
+    time_calls(big_engine.suggest, 2)
+    report(f"suggest (engine, 10x: {n_big} examples)", time_calls(big_engine.suggest, 30))
+    print(f"{'build index (10x)':44s} {build_ms:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
