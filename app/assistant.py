@@ -57,9 +57,12 @@ class Engine:
     _by_intent: dict[str, list] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, pack: ContentPack, rules: list[Rule], segmenter: Segmenter, revision: int = 0) -> Engine:
+    def build(
+        cls, pack: ContentPack, rules: list[Rule], segmenter: Segmenter, revision: int = 0, previous: Engine | None = None
+    ) -> Engine:
         t0 = time.perf_counter()
-        matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter)
+        featurizer = previous.matcher.featurizer if previous is not None else None
+        matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter, featurizer=featurizer)
         renderer = Renderer({v.name: v.label for v in pack.variables.values()})
         guard = Guard(rules)
         by_intent: dict[str, list] = {}
@@ -78,9 +81,10 @@ class Engine:
         context: dict[str, object] | None = None,
         shop: ShopProfile | None = None,
         top_k: int = 3,
+        explain: bool = False,
     ) -> SuggestResult:
         n = normalize(message)
-        match = self.matcher.match(n)
+        match = self.matcher.match(n, explain=explain)
         # Interleave: the best template of each matched intent first, then the second ones…
         queues = [list(self.templates_for(m.id)) for m in match.intents]
         picked = []
@@ -148,5 +152,5 @@ class EngineHolder:
         """Rebuild from the content source now (after an edit)."""
         with self._lock:
             pack, rules, rev = self._load()
-            self._engine = Engine.build(pack, rules, self.segmenter, rev)
+            self._engine = Engine.build(pack, rules, self.segmenter, rev, previous=self._engine)
             return self._engine

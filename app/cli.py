@@ -14,11 +14,14 @@ app = typer.Typer(help="售后助手 shouhou：回复建议与合规检查。", 
 
 
 def _engine(settings: Settings):
+    """The engine over what the server serves: the store (seeded with the bundled files)."""
     from app.assistant import Engine
-    from app.content.source import load_from_files
+    from app.content.source import load_from_store, seed_store
     from app.text.segment import Segmenter
 
-    pack, rules, _ = load_from_files(settings)
+    store, _ = _stores(settings)
+    seed_store(store, settings)
+    pack, rules, _ = load_from_store(store, settings)
     return Engine.build(pack, rules, Segmenter())
 
 
@@ -144,6 +147,147 @@ def lint(
         typer.secho(f"发现 {len(problems)} 个问题。", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     typer.secho(f"内容检查通过：{summary}", fg=typer.colors.GREEN)
+
+
+def _stores(settings: Settings):
+    from app.store import AccountStore, ContentStore, open_engine
+
+    db = open_engine(settings.database_url)
+    return ContentStore(db), AccountStore(db)
+
+
+@app.command("export")
+def export_content(
+    directory: Annotated[Path, typer.Argument(help="写到哪个目录（会生成 intents/、templates/replies/、rules/）")],
+) -> None:
+    """把内容库的当前内容导出为文件（便于在 git 中审阅）。"""
+    from app.content.source import document_path
+
+    store, _ = _stores(Settings())
+    count = 0
+    for kind, docs in store.export_all().items():
+        for key, body in docs.items():
+            path = document_path(directory, kind, key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body if body.endswith("\n") else body + "\n", encoding="utf-8")
+            count += 1
+    typer.echo(f"已导出 {count} 个文件到 {directory}")
+
+
+@app.command("import")
+def import_content(
+    directory: Annotated[Path, typer.Argument(help="包含 intents/、templates/replies/、rules/ 的目录")],
+    author: Annotated[str, typer.Option(help="记在版本历史里的作者")] = "import",
+    comment: Annotated[str, typer.Option(help="版本说明")] = "从文件导入",
+) -> None:
+    """把文件作为新版本导入内容库（内容没变的不生成新版本）；先整体校验，有问题则什么都不导入。"""
+    from app.content.source import read_documents
+    from app.lint import lint_content
+
+    settings = Settings(content_dir=directory)
+    problems, _ = lint_content(settings)
+    for p in problems:
+        typer.secho(str(p), fg=typer.colors.RED, err=True)
+    if problems:
+        typer.secho(f"发现 {len(problems)} 个问题，未导入。", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    store, _ = _stores(Settings())
+    total = 0
+    for kind, docs in read_documents(directory).items():
+        changed = store.import_docs(kind, docs, author=author, comment=comment)
+        total += len(changed)
+        for key in changed:
+            typer.echo(f"  {kind} {key}")
+    typer.echo(f"已导入 {total} 个有变化的文件。")
+
+
+keys_app = typer.Typer(help="API key（给 IM 机器人等程序使用）。", no_args_is_help=True)
+users_app = typer.Typer(help="网页登录的用户。", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+
+ROLE_HELP = "角色：agent（客服：suggest/check）、editor（编辑内容）、admin（规则、key、用户）"
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="这个 key 给谁用，如 im-bot")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)] = "agent",
+) -> None:
+    """新建一个 API key；明文只显示这一次。"""
+    _, accounts = _stores(Settings())
+    try:
+        secret, info = accounts.create_api_key(name, role)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    typer.echo(f"已创建 key #{info.id}（{info.name}，{info.role}）。请妥善保存，之后不会再显示：")
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """列出所有 API key（只显示前缀）。"""
+    _, accounts = _stores(Settings())
+    for k in accounts.list_api_keys():
+        state = f"已吊销 {k.revoked_at:%Y-%m-%d}" if k.revoked else "有效"
+        typer.echo(f"#{k.id}\t{k.prefix}…\t{k.name}\t{k.role}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="key 的编号或前缀")]) -> None:
+    """吊销一个 API key，立即失效。"""
+    from app.store import NotFound
+
+    _, accounts = _stores(Settings())
+    try:
+        info = accounts.revoke_api_key(int(key) if key.isdigit() else key)
+    except NotFound:
+        typer.secho(f"没有这个 key：{key}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"已吊销 #{info.id}（{info.name}）")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)] = "editor",
+    password: Annotated[str, typer.Option(prompt="密码", hide_input=True, confirmation_prompt=True, help="不填则提示输入")] = "",
+) -> None:
+    """新建网页登录用户。"""
+    from app.store import AlreadyExists
+
+    _, accounts = _stores(Settings())
+    try:
+        user = accounts.create_user(username, password, role)
+    except (ValueError, AlreadyExists) as e:
+        typer.secho(str(e) or f"用户已存在：{username}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"已创建用户 {user.username}（{user.role}）")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    password: Annotated[str, typer.Option(prompt="新密码", hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """修改用户密码。"""
+    from app.store import NotFound
+
+    _, accounts = _stores(Settings())
+    try:
+        accounts.set_password(username, password)
+    except (ValueError, NotFound) as e:
+        typer.secho(str(e), fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo("密码已更新。")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """列出用户。"""
+    _, accounts = _stores(Settings())
+    for u in accounts.list_users():
+        typer.echo(f"{u.username}\t{u.role}\t{'已停用' if u.disabled else '正常'}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from app.api.limits import BodySizeLimit
 from app.api.routes import assist, documents, editor_tools, health
 from app.assistant import EngineHolder
 from app.config import Settings, ShopDirectory
-from app.content.source import file_documents, load_from_store
+from app.content.source import load_from_store, seed_store
 from app.store import AccountStore, ContentStore, open_engine
 from app.text.segment import Segmenter
 from app.web import pages
@@ -41,8 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = open_engine(settings.database_url)
     store = ContentStore(db)
     accounts = AccountStore(db, session_ttl=timedelta(hours=settings.session_hours))
-    for kind, docs in file_documents(settings).items():
-        store.seed(kind, docs)
+    seed_store(store, settings)
 
     def load():
         revision = store.revision()

@@ -106,6 +106,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--sweep", action="store_true", help="try acceptance thresholds")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--standalone", default="greeting,thanks", help=argparse.SUPPRESS)
     a = ap.parse_args()
     settings = Settings()
     pack, problems = load_content(settings.intents_dir, settings.templates_dir)

@@ -29,3 +29,27 @@ def client(app):
 @pytest.fixture(scope="session")
 def engine(app):
     return app.state.holder.current()
+
+
+@pytest.fixture(scope="module")
+def fresh_app(tmp_path_factory):
+    """An app on its own new SQLite file, for tests that edit content or accounts."""
+    db = tmp_path_factory.mktemp("fresh") / "shouhou.db"
+    return create_app(Settings(database_url=f"sqlite:///{db}", agent_access="key"))
+
+
+@pytest.fixture(scope="module")
+def keys(fresh_app):
+    """One API key per role on ``fresh_app``: {"agent": "shk_…", "editor": …, "admin": …}."""
+    accounts = fresh_app.state.accounts
+    return {role: accounts.create_api_key(f"test-{role}", role)[0] for role in ("agent", "editor", "admin")}
+
+
+@pytest.fixture(scope="module")
+def fresh_client(fresh_app):
+    with TestClient(fresh_app) as c:
+        yield c
+
+
+def bearer(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}

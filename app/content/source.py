@@ -45,6 +45,30 @@ def file_documents(settings: Settings) -> dict[str, dict[str, str]]:
     return docs
 
 
+BUNDLED = "bundled"
+
+
+def seed_store(store: ContentStore, settings: Settings) -> list[str]:
+    """Bring the bundled content into the store; return what changed.
+
+    A document the store has never seen is added.  A document nobody has edited
+    (its current version is the bundled one) follows the files, so a new release's
+    content reaches existing installations.  A document an editor has changed or
+    deleted is never touched.
+    """
+    changed: list[str] = []
+    bundled = file_documents(settings)
+    current = store.export_all()
+    for kind, docs in bundled.items():
+        changed += [f"{kind}:{k}" for k in store.seed(kind, docs, author=BUNDLED)]
+        for info in store.list(kind):
+            body = docs.get(info.key)
+            if body is not None and info.author == BUNDLED and current.get(kind, {}).get(info.key) not in (None, body):
+                store.save(kind, info.key, body, author=BUNDLED, comment="随程序更新", base_version=info.current_version)
+                changed.append(f"{kind}:{info.key}")
+    return changed
+
+
 def document_path(settings_root: Path, kind: str, key: str) -> Path:
     """Where a document lives as a file under a content directory."""
     if kind == "intent":

@@ -17,7 +17,7 @@ import ahocorasick
 
 from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
 from app.guard.views import Views
-from app.text.normalize import Normalized
+from app.text.normalize import Normalized, is_punct
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,22 @@ def _ascii_edge_ok(text: str, start: int, end: int) -> bool:
         after = text[end]
         if after.isascii() and after.isalpha():
             return False
+    return True
+
+
+def _widen(original: str, start: int, end: int) -> tuple[int, int]:
+    """Normalisation folds a run of one punctuation mark into one ("}}" → "}"); a hit that
+    ends on such a mark takes the whole run, so that the excerpt reads as it was typed."""
+    while end < len(original) and original[end] == original[end - 1] and is_punct(original[end]):
+        end += 1
+    return start, end
+
+
+def _real_cue(text: str, m: re.Match) -> bool:
+    """不能 inside 能不能, 不是 inside 是不是: an A-not-A question is no negation."""
+    p = m.start()
+    if text[p] in "不没" and 0 < p < len(text) - 1 and text[p - 1] == text[p + 1]:
+        return False
     return True
 
 
@@ -83,7 +99,7 @@ class Matcher:
         def add(i: int, s: int, e: int, groups: tuple) -> None:
             if e <= s or (stripped and not views.stripped_match_ok(s, e)):
                 return
-            a, b = view.span(s, e)
+            a, b = _widen(view.original, *view.span(s, e))
             key = (i, a, b)
             if key not in out:
                 out[key] = Hit(i, a, b, text[s:e], groups)
@@ -108,7 +124,7 @@ class Matcher:
         """Every hit of every spec, in original offsets, exceptions removed."""
         found: dict[tuple, Hit] = {}
         self._scan(views.compact, views, False, found)
-        if views.stripped.text != views.compact.text:
+        if views.separated:
             self._scan(views.stripped, views, True, found)
         hits = list(found.values())
         if not hits:
@@ -139,25 +155,45 @@ class Matcher:
     # ---------------------------------------------------------------- cancelling
 
     def cancelled(self, hit: Hit, views: Views) -> bool:
-        """Does a negation or hedge cue of the hit's spec govern it?"""
+        """Does a negation or hedge cue of the hit's spec govern it?
+
+        Cues are looked up in the compact view, where punctuation still marks the
+        clause, and again in the stripped view over the same clause, so that
+        "不·能·保·证" still reads as a negation.
+        """
         c = self.specs[hit.spec]
-        text = views.compact.text
         cs, ce = views.to_compact(hit.start, hit.end)
         lo, hi = views.bounds(cs, ce)
+        slo, shi = views.bounds(cs, ce, sentence=True)
+        if self._cued(c, views.compact.text, cs, ce, lo, hi, slo, shi):
+            return True
+        if views.stripped.text == views.compact.text:
+            return False
+        to_stripped = views.compact_to_stripped
+        return self._cued(
+            c,
+            views.stripped.text,
+            *views.to_stripped(hit.start, hit.end),
+            to_stripped(lo),
+            to_stripped(hi),
+            to_stripped(slo),
+            to_stripped(shi),
+        )
+
+    @staticmethod
+    def _cued(c: _Compiled, text: str, cs: int, ce: int, lo: int, hi: int, slo: int, shi: int) -> bool:
         if c.before is not None:
             for m in c.before.finditer(text, lo, ce):
-                if m.start() < cs and m.end() >= cs - c.window:
+                if m.start() < cs and m.end() >= cs - c.window and _real_cue(text, m):
                     return True
         if c.after is not None:
             for m in c.after.finditer(text, max(lo, cs), hi):
-                if m.end() > ce and m.start() <= ce + c.window:
+                if m.end() > ce and m.start() <= ce + c.window and _real_cue(text, m):
                     return True
-        if c.clause is not None and c.clause.search(text, lo, hi):
+        if c.clause is not None and any(_real_cue(text, m) for m in c.clause.finditer(text, lo, hi)):
             return True
-        if c.sentence is not None:
-            slo, shi = views.bounds(cs, ce, sentence=True)
-            if c.sentence.search(text, slo, shi):
-                return True
+        if c.sentence is not None and any(_real_cue(text, m) for m in c.sentence.finditer(text, slo, shi)):
+            return True
         return False
 
     def sentence_of(self, hit: Hit, views: Views) -> str:

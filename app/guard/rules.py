@@ -22,6 +22,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+try:  # the regular-expression parser, used to gate patterns by their first character
+    from re import _parser as _sre  # Python 3.11+
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre  # type: ignore[no-redef]
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -98,8 +103,76 @@ def expand_pattern(pattern: str, defines: dict[str, str]) -> str:
     return expand(normalize_pattern(pattern), 0)
 
 
+def _first_chars(items) -> tuple[set[str] | None, bool]:
+    """The characters a match of parsed ``items`` can start with (None: any), and
+    whether ``items`` can match the empty string."""
+    acc: set[str] = set()
+    for op, av in items:
+        chars, nullable = _first_of(op, av)
+        if chars is None:
+            return None, False
+        acc |= chars
+        if not nullable:
+            return acc, False
+    return acc, True
+
+
+def _first_of(op, av) -> tuple[set[str] | None, bool]:
+    c = _sre
+    if op is c.LITERAL:
+        return {chr(av)}, False
+    if op is c.IN:
+        chars: set[str] = set()
+        for o, a in av:
+            if o is c.LITERAL:
+                chars.add(chr(a))
+            elif o is c.RANGE and a[1] - a[0] <= 64:
+                chars.update(chr(x) for x in range(a[0], a[1] + 1))
+            elif o is c.CATEGORY and a is c.CATEGORY_DIGIT:
+                chars.update("0123456789")  # the text is NFKC: digits are ASCII
+            else:
+                return None, False
+        return chars, False
+    if op is c.BRANCH:
+        acc: set[str] = set()
+        any_nullable = False
+        for branch in av[1]:
+            chars, nullable = _first_chars(branch)
+            if chars is None:
+                return None, False
+            acc |= chars
+            any_nullable |= nullable
+        return acc, any_nullable
+    if op is c.SUBPATTERN:
+        return _first_chars(av[-1])
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        chars, nullable = _first_chars(av[2])
+        return chars, nullable or av[0] == 0
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return set(), True
+    return None, False
+
+
+def _with_first_char_gate(regex: str) -> str:
+    """Prefix ``(?=[…])`` with the characters a match can start with.
+
+    Python's ``re`` tries every alternative of a leading alternation at every
+    position; the gate lets it skip positions where no match can start, which
+    makes a pattern that begins with a list of words about ten times faster.
+    """
+    try:
+        parsed = _sre.parse(regex, re.IGNORECASE)
+        chars, nullable = _first_chars(list(parsed))
+    except Exception:  # a gate is an optimisation only
+        return regex
+    if nullable or not chars or len(chars) > 400:
+        return regex
+    cls = "".join(re.escape(ch) for ch in sorted(chars))
+    return f"(?=[{cls}])(?:{regex})"
+
+
 def compile_pattern(pattern: str, defines: dict[str, str]) -> re.Pattern:
-    return re.compile(expand_pattern(pattern, defines), re.IGNORECASE)
+    return re.compile(_with_first_char_gate(expand_pattern(pattern, defines)), re.IGNORECASE)
 
 
 class Example(BaseModel):

@@ -50,11 +50,26 @@ class Views:
     #: Indices in ``compact`` of clause / sentence boundary characters.
     clause_marks: tuple[int, ...]
     sentence_marks: tuple[int, ...]
+    #: Are there separators that may hide a word: a symbol or quote between two
+    #: characters ("加*微*信", 发“韵达”), or one-character pieces between clause marks
+    #: ("绝，对，没问题")?  If not, the stripped view has nothing new to show.
+    separated: bool
 
     def to_compact(self, start: int, end: int) -> tuple[int, int]:
         """An original span as indices into ``compact.text``."""
         offs = self.compact.offsets
         return bisect_left(offs, start, 0, len(offs) - 1), bisect_left(offs, end, 0, len(offs) - 1)
+
+    def to_stripped(self, start: int, end: int) -> tuple[int, int]:
+        """An original span as indices into ``stripped.text``."""
+        offs = self.stripped.offsets
+        return bisect_left(offs, start, 0, len(offs) - 1), bisect_left(offs, end, 0, len(offs) - 1)
+
+    def compact_to_stripped(self, i: int) -> int:
+        """The index in ``stripped.text`` of the first character at or after ``compact.text[i]``."""
+        orig = self.compact.offsets[i]
+        offs = self.stripped.offsets
+        return bisect_left(offs, orig, 0, len(offs) - 1)
 
     def bounds(self, start: int, end: int, sentence: bool = False) -> tuple[int, int]:
         """The clause (or sentence) of ``compact.text[start:end]``: ``(first, past_last)``."""
@@ -78,6 +93,20 @@ class Views:
         return filled >= 2 and filled * 2 >= len(inner)
 
 
+def _clause_marks(t: str, sentence_marks: tuple[int, ...]) -> tuple[int, ...]:
+    """Clause boundaries; a mark with at most one character on either side ("明，天，到",
+    "亲，…") is a separator put between characters, not the end of a clause."""
+    marks = [i for i in range(len(t)) if _is_boundary(t, i, CLAUSE_CHARS)]
+    hard = set(sentence_marks)
+    kept = []
+    for k, i in enumerate(marks):
+        prev = marks[k - 1] if k > 0 else -1
+        nxt = marks[k + 1] if k + 1 < len(marks) else len(t)
+        if i in hard or (i - prev - 1 > 1 and nxt - i - 1 > 1):
+            kept.append(i)
+    return tuple(kept)
+
+
 def make_views(text: str) -> Views:
     n = normalize(text)
     compact = n.without(str.isspace)
@@ -86,16 +115,25 @@ def make_views(text: str) -> Views:
     offs: list[int] = []
     gaps: list[int] = []
     pending = GAP_NONE
+    separated = False
     for i, ch in enumerate(t):
         if _is_separator(ch) and not (0 < i < len(t) - 1 and t[i - 1].isdigit() and t[i + 1].isdigit()):
             pending = max(pending, GAP_CLAUSE if ch in CLAUSE_CHARS else GAP_SOFT)
             continue
+        if pending == GAP_SOFT and chars:
+            separated = True
         chars.append(ch)
         offs.append(compact.offsets[i])
         gaps.append(pending)
         pending = GAP_NONE
     offs.append(len(text))
     stripped = Normalized(text, "".join(chars), tuple(offs))
-    clause_marks = tuple(i for i in range(len(t)) if _is_boundary(t, i, CLAUSE_CHARS))
     sentence_marks = tuple(i for i in range(len(t)) if _is_boundary(t, i, SENTENCE_CHARS))
-    return Views(text, compact, stripped, tuple(gaps), clause_marks, sentence_marks)
+    clause_marks = _clause_marks(t, sentence_marks)
+    if not separated:
+        # a one-character piece with clause marks on both sides
+        # (after a sentence end it is an interjection: "。亲，")
+        raw = [i for i in range(len(t)) if _is_boundary(t, i, CLAUSE_CHARS)]
+        hard = set(sentence_marks)
+        separated = any(b - a == 2 and a not in hard for a, b in zip(raw, raw[1:], strict=False))
+    return Views(text, compact, stripped, tuple(gaps), clause_marks, sentence_marks, separated)

@@ -1,8 +1,9 @@
-"""Turning a normalised text into weighted features, and clauses.
+"""Turning a normalised text into features, and into clauses.
 
-A text is described by its jieba words (``w:``) and its character bigrams and
-trigrams (``c2:``/``c3:``), which survive typos and unseen word splits.  The
-TF-IDF weighting itself lives in ``index.py``; this module only says what the
+A text is described by its jieba words (``w:``) and its character unigrams and
+bigrams (``c1:``/``c2:``), which survive typos and unseen word splits (the
+choice of n-grams was made by cross-validation, ``benchmarks/crossval.py``).
+Weighting (TF-IDF) is the matcher's job; this module only says what the
 features of one text are.
 """
 
@@ -15,12 +16,7 @@ from dataclasses import dataclass
 
 from app.text.segment import Segmenter
 
-# Words that carry no intent on their own; they still count inside n-grams.
-STOPWORDS = frozenset(
-    "的 了 吗 嘛 么 啊 呀 呢 吧 哦 噢 哈 啦 嗯 额 呃 哎 唉 诶 亲 您 你 我 他 她 它 们 这 那 个 是 "
-    "在 就 也 都 还 又 很 太 和 跟 与 把 被 给 让 对 一下 一个 这个 那个 你们 我们 客服 老板 掌柜 店家 "
-    "a an the".split()
-)
+NGRAMS = (1, 2)
 
 # Where one problem ends and the next begins: "颜色不对，而且还少发了一件".
 _CLAUSE_BREAK = re.compile(
@@ -65,20 +61,21 @@ class Featurizer:
     def __init__(self, segmenter: Segmenter):
         self.segmenter = segmenter
         self._cache: dict[str, Counter[str]] = {}
+        self._version = segmenter.version
 
     def features(self, text: str) -> Counter[str]:
+        if self._version != self.segmenter.version:  # new domain words: splits may differ
+            self._cache = {}
+            self._version = self.segmenter.version
         cached = self._cache.get(text)
         if cached is not None:
             return cached
         feats: Counter[str] = Counter()
         for w in self.segmenter.tokens(text):
-            if w in STOPWORDS or not any(is_wordish(c) for c in w):
-                continue
-            feats["w:" + w] += 1
+            if any(is_wordish(c) for c in w):
+                feats["w:" + w] += 1
         compact = "".join(c for c in text if is_wordish(c))
-        if len(compact) == 1:
-            feats["c1:" + compact] += 1
-        for n in (2, 3):
+        for n in NGRAMS:
             for i in range(len(compact) - n + 1):
                 feats[f"c{n}:" + compact[i : i + n]] += 1
         if len(self._cache) > 50_000:

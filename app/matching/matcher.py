@@ -2,29 +2,38 @@
 
 How a message is scored (each step has one reason):
 
+* Features are jieba words (with the domain dictionary) and character 1-2-grams,
+  weighted TF-IDF, so rare, meaningful words weigh most and typos still share
+  most of their n-grams.
+* A linear classifier (scikit-learn's ``LinearSVC``) learns, from the intents'
+  examples and the out-of-scope examples, which features tell the intents apart;
+  "out of scope" is one of its classes, so chit-chat and spam compete openly.
+* Keywords are strong cues an editor can add without writing examples; a keyword
+  right after a negation (不是色差) does not count.  For short messages the
+  nearest example by rapidfuzz ratio helps with typos and near-duplicates (在么).
 * The message and each of its clauses ("颜色不对，而且还少了一件") are scored
   separately, so a message with several problems gets each of them.
-* Per intent, the evidence is its nearest examples (TF-IDF cosine over words and
-  character n-grams, so rare, meaningful words weigh most), its centroid, its
-  keywords (strong cues, cancelled by a negation such as 不是色差), and for short
-  texts a rapidfuzz ratio to the examples (typos, near-duplicates, 在么).
-* Out-of-scope examples (``intents/_out_of_scope.yaml``) compete like an intent:
-  a message nearer to them than to any intent gets no intent at all.
-* Scores are in [0, 1]; the acceptance threshold was calibrated by
-  cross-validation on the content pack's own examples (``shouhou calibrate``).
+* Scores map the classifier's margin to [0, 1] with 0.5 at the acceptance
+  threshold, which was calibrated by cross-validation on the pack's own examples
+  (``benchmarks/crossval.py``), never on evaluation data.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import ahocorasick
+import numpy as np
 from rapidfuzz import fuzz, process
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.svm import LinearSVC
 
 from app.content.models import IntentSpec
 from app.matching.features import Featurizer, clauses
-from app.matching.index import Doc, ExampleIndex
 from app.text.normalize import Normalized, normalize
 from app.text.segment import Segmenter
 
@@ -38,16 +47,17 @@ _NEGATORS = ("不是", "不算", "并非", "并不是", "也不是", "不存在"
 class MatchParams:
     """Weights and thresholds; the defaults come from cross-validation on the pack."""
 
-    word_weight: float = 1.4
-    knn_weight: float = 0.65
-    centroid_weight: float = 0.35
-    keyword_bonus: float = 0.3
-    fuzzy_max_len: int = 12
-    fuzzy_weight: float = 0.9
-    threshold: float = 0.34
-    secondary_threshold: float = 0.42
-    oos_margin: float = 0.02
-    clause_discount: float = 0.95
+    C: float = 0.5  # LinearSVC regularisation
+    threshold: float = -0.55  # classifier margin at which a match is accepted (score 0.5)
+    secondary_margin: float = 0.1  # a clause's second intent needs this much above the threshold
+    slope: float = 4.0  # margin -> score steepness
+    keyword_bonus: float = 0.35
+    fuzzy_max_len: int = 8
+    fuzzy_min_ratio: float = 85.0
+    oos_margin: float = 0.0  # out-of-scope wins when its margin is this much above the best intent
+
+    def score(self, margin: float) -> float:
+        return 1.0 / (1.0 + math.exp(-self.slope * (margin - self.threshold)))
 
 
 @dataclass
@@ -78,16 +88,33 @@ class IntentMatch:
 class MatchResult:
     normalized: Normalized
     intents: list[IntentMatch]
-    #: The best intent's score when nothing was confident enough, for "no confident match" UIs.
+    #: The best intent when nothing was confident enough, for "no confident match" UIs.
     best_rejected: IntentMatch | None = None
 
 
 @dataclass
-class _ViewScore:
-    score: float
-    evidence: list[Evidence]
-    clause_start: int
-    keyword: bool
+class _View:
+    text: str
+    start: int
+    whole: bool
+    margins: dict[str, float]
+    keywords: dict[str, str]
+    fuzzy: dict[str, tuple[float, str]]
+
+    def top(self, exclude: set[str] = frozenset()) -> tuple[str, float]:
+        label, m = max(((k, v) for k, v in self.margins.items() if k not in exclude), key=lambda kv: kv[1])
+        return label, m
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    label: str
+    text: str
+
+
+@lru_cache(maxsize=50_000)
+def _normalized_example(text: str) -> str:
+    return normalize(text).text
 
 
 class IntentMatcher:
@@ -99,34 +126,57 @@ class IntentMatcher:
         out_of_scope: list[str],
         segmenter: Segmenter,
         params: MatchParams | None = None,
+        featurizer: Featurizer | None = None,
     ):
         self.params = params or MatchParams()
         self.intents = intents
         self.segmenter = segmenter
         segmenter.add_words(normalize(k).text for i in intents.values() for k in i.keywords)
-        self.featurizer = Featurizer(segmenter)
+        # A featurizer shared across rebuilds keeps its cache: an edit re-featurizes only what changed.
+        self.featurizer = featurizer if featurizer is not None and featurizer.segmenter is segmenter else Featurizer(segmenter)
         docs: list[Doc] = []
         for intent in intents.values():
-            docs += [Doc(intent.id, normalize(e).text) for e in intent.examples]
-        docs += [Doc(OOS, normalize(e).text) for e in out_of_scope]
-        ww = self.params.word_weight
-        self.index = ExampleIndex(
-            docs, self.featurizer.features, weight=lambda f: ww if f.startswith("w:") else 1.0
-        )
+            docs += [Doc(intent.id, _normalized_example(e)) for e in intent.examples]
+        docs += [Doc(OOS, _normalized_example(e)) for e in out_of_scope]
+        self.docs = docs
         self._texts = [d.text for d in docs]
+        self._rows: dict[str, list[int]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            self._rows[d.label].append(i)
+
+        self._vectorizer = DictVectorizer()
+        self._tfidf = TfidfTransformer(sublinear_tf=True)
+        x = self._tfidf.fit_transform(self._vectorizer.fit_transform([self.featurizer.features(t) for t in self._texts]))
+        self._x = x.tocsr()  # L2-normalised example vectors: nearest examples, for explanations
+        labels = sorted({d.label for d in docs})
+        self._vocab: dict[str, int] = self._vectorizer.vocabulary_
+        self._idf = self._tfidf.idf_
+        if len(labels) >= 2:
+            svm = LinearSVC(C=self.params.C).fit(x, [d.label for d in docs])
+            coef, bias = svm.coef_, svm.intercept_
+            if coef.shape[0] == 1:  # binary: sklearn keeps one row, for the second class
+                coef, bias = np.vstack([-coef, coef]), np.concatenate([-bias, bias])
+            # Kept as plain arrays: scoring one message by hand is ~20x faster than sklearn's
+            # per-call input validation, and the index is rebuilt on every content edit anyway.
+            self._coef_t = np.ascontiguousarray(coef.T)
+            self._bias = bias
+            self._classes = list(svm.classes_)
+        else:  # a single intent and no out-of-scope examples: nothing to tell apart
+            self._coef_t, self._bias, self._classes = None, None, labels
+
         self._keywords = ahocorasick.Automaton()
         kw_map: dict[str, list[str]] = defaultdict(list)
         for intent in intents.values():
             for k in intent.keywords:
-                kw_map[normalize(k).text].append(intent.id)
+                if kw := normalize(k).text:
+                    kw_map[kw].append(intent.id)
         for k, ids in kw_map.items():
-            if k:
-                self._keywords.add_word(k, (k, ids))
+            self._keywords.add_word(k, (k, ids))
         if kw_map:
             self._keywords.make_automaton()
         self._has_keywords = bool(kw_map)
 
-    # -- scoring one view (the whole message or one clause) -----------------------
+    # -- one view: the whole message or one clause ---------------------------------
 
     def _keyword_hits(self, text: str) -> dict[str, str]:
         hits: dict[str, str] = {}
@@ -142,80 +192,101 @@ class IntentMatcher:
                     hits[i] = kw
         return hits
 
-    def _score_view(self, text: str, clause_start: int) -> dict[str, _ViewScore]:
+    def _vector(self, text: str) -> tuple[list[int], np.ndarray]:
+        """TF-IDF (sublinear tf, L2-normalised) of ``text`` as (columns, values)."""
+        cols, vals = [], []
+        for f, tf in self.featurizer.features(text).items():
+            j = self._vocab.get(f)
+            if j is not None:
+                cols.append(j)
+                vals.append((1.0 + math.log(tf)) * self._idf[j])
+        v = np.asarray(vals, dtype=float)
+        if cols:
+            v /= np.sqrt(v @ v)
+        return cols, v
+
+    def _margins(self, text: str) -> dict[str, float]:
+        """The classifier's margin for every class: w·x + b."""
+        if self._coef_t is None:
+            return {label: 0.0 for label in self._classes}
+        cols, v = self._vector(text)
+        d = v @ self._coef_t[cols] + self._bias if cols else self._bias
+        return dict(zip(self._classes, d.tolist(), strict=True))
+
+    def _view(self, text: str, start: int, whole: bool) -> _View:
         p = self.params
-        vec = self.index.vector(text)
-        sims = self.index.similarities(vec)
-        per_label: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        for i, s in sims.items():
-            per_label[self.index.docs[i].label].append((s, i))
-        if len(text) <= p.fuzzy_max_len:
-            for _, ratio, i in process.extract(text, self._texts, scorer=fuzz.ratio, limit=8):
-                per_label[self.index.docs[i].label].append((p.fuzzy_weight * ratio / 100.0, -1 - i))
-        centroids = self.index.centroid_similarities(vec) if vec else {}
-        kw = self._keyword_hits(text)
-        out: dict[str, _ViewScore] = {}
-        for label in set(per_label) | set(kw):
-            ranked = sorted(per_label.get(label, []), reverse=True)
-            top = ranked[0][0] if ranked else 0.0
-            second = ranked[1][0] if len(ranked) > 1 else top
-            knn = 0.75 * top + 0.25 * second
-            score = p.knn_weight * knn + p.centroid_weight * centroids.get(label, 0.0)
-            score = max(score, top * 0.9)
-            evidence = []
-            if ranked:
-                s, i = ranked[0]
-                kind = "example" if i >= 0 else "fuzzy"
-                evidence.append(Evidence(kind, self._texts[i if i >= 0 else -1 - i], s, text))
-            if label in kw:
-                score += p.keyword_bonus
-                evidence.insert(0, Evidence("keyword", kw[label], 1.0, text))
-            out[label] = _ViewScore(min(score, 1.0), evidence, clause_start, label in kw)
-        return out
+        margins = self._margins(text)
+        keywords = self._keyword_hits(text)
+        fuzzy: dict[str, tuple[float, str]] = {}
+        if whole and len(text) <= p.fuzzy_max_len:
+            for example, ratio, i in process.extract(text, self._texts, scorer=fuzz.ratio, limit=5):
+                label = self.docs[i].label
+                if ratio >= p.fuzzy_min_ratio and label not in fuzzy:
+                    fuzzy[label] = (ratio / 100.0, example)
+        adjusted = dict(margins)
+        for label in keywords:
+            adjusted[label] = adjusted.get(label, p.threshold) + p.keyword_bonus
+        for label, (ratio, _) in fuzzy.items():
+            # A near-identical short example is as good as a confident classifier.
+            adjusted[label] = max(adjusted.get(label, -9.0), p.threshold + (ratio - 0.8) * 2)
+        if not whole:
+            for label in list(adjusted):
+                if label != OOS and label in self.intents and self.intents[label].standalone:
+                    del adjusted[label]  # "亲"/"好的" inside a longer message is not a greeting or thanks
+        return _View(text, start, whole, adjusted, keywords, fuzzy)
+
+    def _evidence(self, label: str, view: _View) -> list[Evidence]:
+        ev: list[Evidence] = []
+        if label in view.keywords:
+            ev.append(Evidence("keyword", view.keywords[label], 1.0, view.text))
+        if label in view.fuzzy:
+            ratio, example = view.fuzzy[label]
+            ev.append(Evidence("fuzzy", example, ratio, view.text))
+        cols, v = self._vector(view.text)
+        rows = self._rows.get(label)
+        if cols and rows:
+            sims = self._x[rows][:, cols] @ v
+            k = int(np.argmax(sims))
+            if sims[k] > 0:
+                ev.append(Evidence("example", self.docs[rows[k]].text, float(sims[k]), view.text))
+        return ev
 
     # -- the public entry point -------------------------------------------------
 
-    def match(self, message: str | Normalized) -> MatchResult:
+    def match(self, message: str | Normalized, explain: bool = False) -> MatchResult:
+        """Match ``message``; with ``explain`` each intent carries the keyword/example behind it."""
         p = self.params
         n = message if isinstance(message, Normalized) else normalize(message)
-        text = n.text
-        if not text:
+        if not n.text or not self.intents:
             return MatchResult(n, [])
-        views = [(text, 0, 1.0)]
-        parts = clauses(text)
-        if len(parts) > 1:
-            views += [(c.text, c.start, p.clause_discount) for c in parts]
+        whole = self._view(n.text, 0, True)
+        parts = clauses(n.text)
+        views = [whole] + ([self._view(c.text, c.start, False) for c in parts] if len(parts) > 1 else [])
 
-        best: dict[str, _ViewScore] = {}
-        for view_text, start, discount in views:
-            for label, vs in self._score_view(view_text, start).items():
-                vs.score *= discount
-                if label not in best or vs.score > best[label].score:
-                    best[label] = vs
+        def as_match(label: str, margin: float, view: _View) -> IntentMatch:
+            evidence = self._evidence(label, view) if explain else []
+            return IntentMatch(label, self.intents[label].label, round(p.score(margin), 4), evidence)
 
-        oos = best.pop(OOS, None)
-        ranked = sorted(best.items(), key=lambda kv: kv[1].score, reverse=True)
-        if not ranked:
-            return MatchResult(n, [])
+        # The whole message decides whether this is after-sales at all, and its main intent.
+        top_label, top_margin = whole.top({OOS})
+        top_view = whole
+        for v in views[1:]:
+            label, m = v.top({OOS})
+            if m > top_margin and v.margins.get(OOS, -9) < m:
+                top_label, top_margin, top_view = label, m, v
+        oos_margin = whole.margins.get(OOS, -9.0)
+        if top_margin < p.threshold or (oos_margin > top_margin + p.oos_margin and top_label not in whole.keywords):
+            return MatchResult(n, [], best_rejected=as_match(top_label, top_margin, top_view))
 
-        def as_match(label: str, vs: _ViewScore) -> IntentMatch:
-            spec = self.intents[label]
-            return IntentMatch(label, spec.label, round(vs.score, 4), vs.evidence)
-
-        top_label, top = ranked[0]
-        oos_wins = oos is not None and oos.score >= top.score + p.oos_margin and not top.keyword
-        if top.score < p.threshold or oos_wins:
-            return MatchResult(n, [], best_rejected=as_match(top_label, top))
-
-        chosen = [(top_label, top)]
-        for label, vs in ranked[1:]:
-            if vs.score < p.secondary_threshold:
-                break
-            # A second intent must come from its own clause or a keyword cue; otherwise it
-            # is a near-neighbour of the first (色差 vs 错发), not a second problem.
-            if vs.keyword or all(vs.clause_start != c.clause_start for _, c in chosen):
-                chosen.append((label, vs))
-        standalone = [c for c in chosen if self.intents[c[0]].standalone]
-        if len(standalone) < len(chosen):
-            chosen = [c for c in chosen if not self.intents[c[0]].standalone]
-        return MatchResult(n, [as_match(label, vs) for label, vs in chosen])
+        chosen: dict[str, tuple[float, _View]] = {top_label: (top_margin, top_view)}
+        # Further problems: the best intent of another clause, or a keyword cue, when confident.
+        for v in views[1:]:
+            label, m = v.top({OOS})
+            if label in chosen or v.margins.get(OOS, -9) > m:
+                continue
+            if m >= p.threshold + p.secondary_margin or (label in v.keywords and m >= p.threshold):
+                chosen[label] = (m, v)
+        if len(chosen) > 1:
+            chosen = {k: v for k, v in chosen.items() if not self.intents[k].standalone} or chosen
+        ranked = sorted(chosen.items(), key=lambda kv: kv[1][0], reverse=True)
+        return MatchResult(n, [as_match(label, m, v) for label, (m, v) in ranked])

@@ -198,6 +198,7 @@ class AccountStore:
         """Change a user's role; ``InvalidOperation`` if it would leave no enabled admin."""
         check_role(role)
         with transaction(self._engine) as s:
+            _lock_admins(s)
             row = _user_row(s, username, lock=True)
             if row is None:
                 raise NotFound("user", username)
@@ -209,6 +210,7 @@ class AccountStore:
     def set_disabled(self, username: str, disabled: bool) -> User:
         """Disable (ending all sessions) or re-enable a user; the last enabled admin cannot be disabled."""
         with transaction(self._engine) as s:
+            _lock_admins(s)
             row = _user_row(s, username, lock=True)
             if row is None:
                 raise NotFound("user", username)
@@ -435,13 +437,29 @@ def _count_admins(s: Session) -> int:
     return s.scalar(query) or 0
 
 
+def _lock_admins(s: Session) -> None:
+    """Lock every enabled admin row, always in id order, before changing any user's role or status.
+
+    Two admins demoting each other at once then queue instead of both succeeding
+    (no admin left) or deadlocking.  A no-op on SQLite, where writers are serialised.
+    """
+    query = (
+        select(UserRow.id)
+        .where(UserRow.role == "admin", UserRow.disabled.is_(False))
+        .order_by(UserRow.id)
+        .with_for_update()
+    )
+    s.scalars(query).all()
+
+
 def _keep_an_admin(s: Session, row: UserRow) -> None:
-    """Refuse to demote or disable ``row`` if it is the only enabled admin."""
+    """Refuse to demote or disable ``row`` if it is the only enabled admin (rows locked by ``_lock_admins``)."""
     if row.role != "admin" or row.disabled:
         return
-    others = select(UserRow.id).where(
-        UserRow.role == "admin", UserRow.disabled.is_(False), UserRow.id != row.id
+    others = (
+        select(func.count())
+        .select_from(UserRow)
+        .where(UserRow.role == "admin", UserRow.disabled.is_(False), UserRow.id != row.id)
     )
-    # Lock the other admins too, so two admins cannot demote each other at the same time.
-    if not list(s.scalars(others.with_for_update())):
+    if not s.scalar(others):
         raise InvalidOperation("至少要保留一名启用的管理员")

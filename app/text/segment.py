@@ -32,6 +32,8 @@ class Segmenter:
         self._tk.initialize()
         self._known: set[str] = set()
         self._lock = threading.Lock()
+        #: Goes up whenever a new word changes how text may be split (caches key on it).
+        self.version = 0
         if dict_path is not None and dict_path.exists():
             self._tk.load_userdict(str(dict_path))
         self.add_words(couriers().all_words())
@@ -45,6 +47,7 @@ class Segmenter:
                 if w and w not in self._known and not w.isspace():
                     self._known.add(w)
                     self._tk.add_word(w, freq=_DOMAIN_FREQ)
+                    self.version += 1
 
     def tokens(self, text: str) -> list[str]:
         """Words of ``text``, without whitespace."""

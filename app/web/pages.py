@@ -23,6 +23,7 @@ from app.api.auth import (
     get_principal,
 )
 from app.api.errors import ProblemError
+from app.store.errors import InvalidOperation, NotFound
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -154,9 +155,11 @@ async def setup(
     username = username.strip()
     if not username or len(password) < 10:
         return _render(request, "setup.html", None, 422, error="请填写用户名，密码至少 10 位。")
-    if not accounts.consume_setup_token(token.strip()):
-        return _render(request, "setup.html", None, 403, error="设置令牌无效或已用过。")
-    accounts.create_user(username, password, "admin")
+    try:
+        accounts.create_first_admin(token.strip(), username, password)
+    except (ValueError, InvalidOperation, NotFound) as e:
+        return _render(request, "setup.html", None, 403 if not isinstance(e, ValueError) else 422,
+                       error=str(e) if isinstance(e, ValueError) else "设置令牌无效或已用过。")
     return _session_response(request, username, "/editor")
 
 

@@ -15,7 +15,8 @@ SPEC = PROJECT_ROOT.parent / "shared" / "spec" / "intents.md"
 def spec_ids() -> list[str]:
     if not SPEC.exists():
         pytest.skip(f"{SPEC} not found (the shared spec sits beside the project)")
-    return re.findall(r"^\| ([a-z_]+) \| ", SPEC.read_text(encoding="utf-8"), flags=re.M)
+    rows = re.findall(r"^\| ([a-z_]+) \| ", SPEC.read_text(encoding="utf-8"), flags=re.M)
+    return [r for r in rows if r != "id"]  # the table's header row
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,9 @@ def _pg_admin_engine() -> Engine:
             conn.execute(text("SELECT 1"))
     except Exception as e:  # any failure to connect means "no server here"
         admin.dispose()
-        _pg_unreachable = f"PostgreSQL not reachable at {shown} (set SHOUHOU_TEST_PG_URL): {type(e).__name__}"
+        _pg_unreachable = (
+            f"PostgreSQL not reachable at {shown} (set SHOUHOU_TEST_PG_URL): {type(e).__name__}"
+        )
         pytest.skip(_pg_unreachable)
     return admin
 
@@ -117,5 +119,10 @@ def content(db: Database, clock: Clock) -> ContentStore:
 
 
 @pytest.fixture
-def accounts(db: Database, clock: Clock) -> AccountStore:
-    return AccountStore(db.engine, hasher=FAST_HASHER, clock=clock, session_ttl=timedelta(hours=12))
+def fast_hasher() -> PasswordHasher:
+    return FAST_HASHER
+
+
+@pytest.fixture
+def accounts(db: Database, clock: Clock, fast_hasher: PasswordHasher) -> AccountStore:
+    return AccountStore(db.engine, hasher=fast_hasher, clock=clock, session_ttl=timedelta(hours=12))

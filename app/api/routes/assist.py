@@ -22,7 +22,7 @@ def _flag(f) -> dict:
 @router.post("/suggest", response_model=SuggestResponse, response_model_exclude_unset=True, summary="买家消息 → 意图与建议回复")
 def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
-    result = engine.suggest(body.message, body.context, shop, body.top_k)
+    result = engine.suggest(body.message, body.context, shop, body.top_k, explain=body.explain)
     intents = []
     for m in result.match.intents:
         item = {"id": m.id, "label": m.label, "score": m.score}

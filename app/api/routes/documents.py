@@ -6,7 +6,6 @@ delete, history, one version, diff, rollback.  Every save is validated first
 (``content/validate.py``) and takes effect for the next request at once.
 """
 
-from __future__ import annotations
 
 from typing import Annotated
 
@@ -162,6 +161,9 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         who: Writer, if_match: Annotated[str | None, Header()] = None,
     ) -> dict:
         base = _if_match(if_match) if if_match is not None else body.base_version
+        if base is None:
+            raise ProblemError(428, "回滚需要指明基于哪个版本：If-Match 头或 base_version 字段",
+                               [{"field": "base_version", "message": "缺少版本号"}])
         old = store.get(kind, key, body.version)
         if old is None or old.deleted:
             raise ProblemError(404, f"{label} {key} 没有第{body.version}版")

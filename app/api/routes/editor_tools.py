@@ -39,7 +39,7 @@ def preview(body: PreviewBody, engine: EngineDep, _: EditorDep) -> dict:
 
 @router.post("/intents/try", summary="试一条消息：匹配到哪些意图、为什么")
 def try_message(body: TryBody, engine: EngineDep, _: EditorDep) -> dict:
-    match = engine.matcher.match(body.message)
+    match = engine.matcher.match(body.message, explain=True)
     def item(m):
         return {"id": m.id, "label": m.label, "score": m.score, "evidence": [e.as_dict() for e in m.evidence]}
     return {

@@ -23,7 +23,12 @@ def test_versions_are_numbered_and_old_ones_stay_readable(content: ContentStore,
     assert (first.version, second.version) == (1, 2)
     current = content.get("template", KEY)
     assert current is not None
-    assert (current.version, current.body, current.author, current.comment) == (2, V2, "bob", "改措辞")
+    assert (current.version, current.body, current.author, current.comment) == (
+        2,
+        V2,
+        "bob",
+        "改措辞",
+    )
     old = content.get("template", KEY, 1)
     assert old is not None and (old.body, old.author) == (V1, "alice")
     assert content.get("template", KEY, 3) is None
@@ -109,14 +114,24 @@ def test_bad_kind_or_key_is_rejected(content: ContentStore) -> None:
 
 
 def test_delete_is_a_version_and_history_keeps_everything(content: ContentStore) -> None:
-    content.save("rule", "no_refund_promise", "id: no_refund_promise\n", author="a", base_version=None)
-    content.save("rule", "no_refund_promise", "id: no_refund_promise\nlevel: block\n", author="a", base_version=1)
+    content.save(
+        "rule", "no_refund_promise", "id: no_refund_promise\n", author="a", base_version=None
+    )
+    content.save(
+        "rule",
+        "no_refund_promise",
+        "id: no_refund_promise\nlevel: block\n",
+        author="a",
+        base_version=1,
+    )
 
     with pytest.raises(Conflict) as err:
         content.delete("rule", "no_refund_promise", author="b", base_version=1)
     assert err.value.current_version == 2
 
-    tomb = content.delete("rule", "no_refund_promise", author="b", base_version=2, comment="不再需要")
+    tomb = content.delete(
+        "rule", "no_refund_promise", author="b", base_version=2, comment="不再需要"
+    )
     assert (tomb.version, tomb.deleted, tomb.body, tomb.comment) == (3, True, "", "不再需要")
     assert content.get("rule", "no_refund_promise") is None
     assert content.get("rule", "no_refund_promise", 2).body.endswith("level: block\n")
@@ -133,7 +148,9 @@ def test_delete_is_a_version_and_history_keeps_everything(content: ContentStore)
     assert err.value.current_version == 3 and err.value.deleted
 
     # A deleted key may be created again; numbering continues.
-    again = content.save("rule", "no_refund_promise", "id: no_refund_promise\n", author="c", base_version=None)
+    again = content.save(
+        "rule", "no_refund_promise", "id: no_refund_promise\n", author="c", base_version=None
+    )
     assert again.version == 4
 
 
@@ -147,7 +164,12 @@ def test_rollback_makes_a_new_version_with_the_old_body(content: ContentStore) -
     assert err.value.current_version == 3
 
     rolled = content.rollback("template", KEY, 1, author="carol", base_version=3)
-    assert (rolled.version, rolled.body, rolled.author, rolled.comment) == (4, V1, "carol", "回滚到第1版")
+    assert (rolled.version, rolled.body, rolled.author, rolled.comment) == (
+        4,
+        V1,
+        "carol",
+        "回滚到第1版",
+    )
     assert content.get("template", KEY).body == V1
     assert [v.version for v in content.history("template", KEY)] == [4, 3, 2, 1]
 
@@ -189,7 +211,11 @@ def test_seed_only_fills_keys_never_seen(db, clock) -> None:
 
     # A restart (another engine, like a new process) with newer bundled files.
     restarted = ContentStore(db.new_engine(), clock=clock)
-    newer = {"refund": "id: refund\nlabel: 新版附带\n", "greeting": "id: greeting\n", "thanks": "id: thanks\n"}
+    newer = {
+        "refund": "id: refund\nlabel: 新版附带\n",
+        "greeting": "id: greeting\n",
+        "thanks": "id: thanks\n",
+    }
     assert restarted.seed("intent", newer) == ["thanks"]
     assert restarted.get("intent", "refund").body == "id: refund\nlabel: 编辑改过\n"
     assert restarted.get("intent", "greeting") is None
@@ -215,12 +241,18 @@ def test_revision_counts_every_content_write(db, content: ContentStore) -> None:
 
 
 def test_export_import_round_trip_writes_only_changed_bodies(content: ContentStore) -> None:
-    content.seed("intent", {"refund": "id: refund\n", "greeting": "id: greeting\n", "thanks": "id: thanks\n"})
+    content.seed(
+        "intent", {"refund": "id: refund\n", "greeting": "id: greeting\n", "thanks": "id: thanks\n"}
+    )
     content.seed("template", {KEY: V1})
     content.seed("rule", {"r1": "id: r1\n"})
     exported = content.export_all()
     assert exported == {
-        "intent": {"greeting": "id: greeting\n", "refund": "id: refund\n", "thanks": "id: thanks\n"},
+        "intent": {
+            "greeting": "id: greeting\n",
+            "refund": "id: refund\n",
+            "thanks": "id: thanks\n",
+        },
         "template": {KEY: V1},
         "rule": {"r1": "id: r1\n"},
     }
@@ -229,10 +261,17 @@ def test_export_import_round_trip_writes_only_changed_bodies(content: ContentSto
     content.delete("intent", "greeting", author="e", base_version=1)
     content.save("intent", "extra", "id: extra\n", author="e", base_version=None)
 
-    changed = content.import_docs("intent", exported["intent"], author="importer", comment="从备份恢复")
+    changed = content.import_docs(
+        "intent", exported["intent"], author="importer", comment="从备份恢复"
+    )
     assert changed == ["greeting", "refund"]
     refund = content.get("intent", "refund")
-    assert (refund.version, refund.body, refund.author, refund.comment) == (3, "id: refund\n", "importer", "从备份恢复")
+    assert (refund.version, refund.body, refund.author, refund.comment) == (
+        3,
+        "id: refund\n",
+        "importer",
+        "从备份恢复",
+    )
     assert content.get("intent", "greeting").version == 3
     assert content.get("intent", "thanks").version == 1
     assert content.get("intent", "extra") is not None  # not mentioned: left alone
