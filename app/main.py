@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.shops = ShopDirectory.from_file(settings.shops_file)
     app.state.store = store
+    app.state.store_engine = db
     app.state.accounts = accounts
     app.state.holder = EngineHolder(load, Segmenter(), probe=store.revision)
 

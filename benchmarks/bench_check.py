@@ -75,7 +75,9 @@ def main(rounds: int = 2000) -> None:
             f"{name:8s} {len(text)} chars, {len(flags):2d} flags: "
             f"p50 {1000 * statistics.median(times):.3f} ms  p99 {1000 * _pct(times, 0.99):.3f} ms"
         )
-    print(f"overall  p50 {1000 * statistics.median(overall):.3f} ms  p99 {1000 * _pct(overall, 0.99):.3f} ms")
+    print(
+        f"overall  p50 {1000 * statistics.median(overall):.3f} ms  p99 {1000 * _pct(overall, 0.99):.3f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ def time_calls(fn, rounds: int) -> list[float]:
 
 
 def report(label: str, ms: list[float]) -> None:
-    print(f"{label:44s} p50 {statistics.median(ms):6.2f} ms   p99 {pct(ms, 0.99):6.2f} ms   (n={len(ms)})")
+    print(
+        f"{label:44s} p50 {statistics.median(ms):6.2f} ms   p99 {pct(ms, 0.99):6.2f} ms   (n={len(ms)})"
+    )
 
 
 def tenfold(pack: ContentPack) -> ContentPack:
@@ -70,7 +72,9 @@ def main() -> None:
     segmenter = Segmenter()
     engine = Engine.build(pack, rules, segmenter)
     n_examples = sum(len(i.examples) for i in pack.intents.values()) + len(pack.out_of_scope)
-    print(f"content: {len(pack.intents)} intents, {n_examples} examples, {len(pack.templates)} templates, {len(rules)} rules")
+    print(
+        f"content: {len(pack.intents)} intents, {n_examples} examples, {len(pack.templates)} templates, {len(rules)} rules"
+    )
 
     time_calls(engine.suggest, 3)  # warm caches
     report("suggest (engine, full pack)", time_calls(engine.suggest, 60))

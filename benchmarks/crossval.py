@@ -46,7 +46,9 @@ def build(pack, train, segmenter, params):
     for label, text in train:
         (by_intent.setdefault(label, []) if label else oos).append(text)
     intents = {
-        iid: IntentSpec(**{**spec.model_dump(), "examples": by_intent.get(iid) or spec.examples[:1]})
+        iid: IntentSpec(
+            **{**spec.model_dump(), "examples": by_intent.get(iid) or spec.examples[:1]}
+        )
         for iid, spec in pack.intents.items()
     }
     return IntentMatcher(intents, oos, segmenter, params)
@@ -58,8 +60,16 @@ def score(matcher, test, rng):
     for label, text in test:
         got = matcher.match(text)
         ids = [m.id for m in got.intents]
-        best = got.intents[0].score if got.intents else (got.best_rejected.score if got.best_rejected else 0.0)
-        best_id = got.intents[0].id if got.intents else (got.best_rejected.id if got.best_rejected else None)
+        best = (
+            got.intents[0].score
+            if got.intents
+            else (got.best_rejected.score if got.best_rejected else 0.0)
+        )
+        best_id = (
+            got.intents[0].id
+            if got.intents
+            else (got.best_rejected.id if got.best_rejected else None)
+        )
         results.append((label, best_id, best))
         if label:
             n_in += 1
@@ -125,10 +135,14 @@ def main() -> None:
             btot = [x + y for x, y in zip(btot, baseline(train, test), strict=True)]
     top1, n_in, oos_ok, oos, recall, multi = tot
     print(f"examples: {n_in} in scope, {oos} out of scope, {a.folds} folds")
-    print(f"shouhou   top1 {top1 / n_in:.3f}  oos_reject {oos_ok / max(oos, 1):.3f}  multi_recall {recall / max(multi, 1):.3f}")
+    print(
+        f"shouhou   top1 {top1 / n_in:.3f}  oos_reject {oos_ok / max(oos, 1):.3f}  multi_recall {recall / max(multi, 1):.3f}"
+    )
     if not a.no_baseline:
         bt, bn, bo, bon = btot
-        print(f"baseline  top1 {bt / bn:.3f}  oos_reject {bo / max(bon, 1):.3f}  (char 1-3gram TF-IDF + logistic regression)")
+        print(
+            f"baseline  top1 {bt / bn:.3f}  oos_reject {bo / max(bon, 1):.3f}  (char 1-3gram TF-IDF + logistic regression)"
+        )
     if a.sweep:
         print("threshold sweep (top1 counts a rejected in-scope message as a miss):")
         for t in [x / 100 for x in range(20, 62, 2)]:

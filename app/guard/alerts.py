@@ -36,11 +36,16 @@ def default_guard() -> Guard:
     return Guard.from_dir(RULES_DIR)
 
 
-def situation_alerts(message: str, shop: ShopProfile | None = None, guard: Guard | None = None) -> list[Alert]:
+def situation_alerts(
+    message: str, shop: ShopProfile | None = None, guard: Guard | None = None
+) -> list[Alert]:
     """Alerts for a buyer's ``message``; a plain complaint gets none.
 
     ``guard`` defaults to the bundled rules; pass the app's own guard when rules
     come from the store.
     """
     g = guard if guard is not None else default_guard()
-    return [Alert(rule=rule.id, severity=sev, message=text) for rule, sev, text in g.alerts(message, shop)]
+    return [
+        Alert(rule=rule.id, severity=sev, message=text)
+        for rule, sev, text in g.alerts(message, shop)
+    ]

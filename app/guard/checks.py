@@ -39,6 +39,7 @@ class HitContext:
     text: str  # the hit in the normalised text
     groups: dict[str, str]  # named groups of the pattern that matched (empty for phrases)
     sentence: str  # the normalised sentence around the hit
+    document: str  # the whole normalised text (without spaces)
     shop: ShopProfile | None
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -93,7 +94,19 @@ def carrier(ctx: HitContext) -> Verdict | None:
     return Verdict(severity, ctx.say(outcome, None, courier=named, carriers=shown))
 
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def parse_number(text: str) -> float | None:
@@ -120,7 +133,21 @@ def parse_number(text: str) -> float | None:
     return float(total + current)
 
 
-_UNIT_HOURS = {"小时": 1, "个小时": 1, "天": 24, "日": 24, "个工作日": 24, "工作日": 24, "周": 168, "个星期": 168, "星期": 168, "礼拜": 168, "个礼拜": 168, "个月": 720, "月": 720}
+_UNIT_HOURS = {
+    "小时": 1,
+    "个小时": 1,
+    "天": 24,
+    "日": 24,
+    "个工作日": 24,
+    "工作日": 24,
+    "周": 168,
+    "个星期": 168,
+    "星期": 168,
+    "礼拜": 168,
+    "个礼拜": 168,
+    "个月": 720,
+    "月": 720,
+}
 
 
 def hours_of(when: str, params: dict[str, Any]) -> float | None:
@@ -134,7 +161,10 @@ def hours_of(when: str, params: dict[str, Any]) -> float | None:
         hours = words[word]
         if word in when:
             return float(hours)
-    m = re.search(r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百半]+)\s*(个小时|小时|个工作日|工作日|天|日|个星期|星期|个礼拜|礼拜|周|个月|月)", when)
+    m = re.search(
+        r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百半]+)\s*(个小时|小时|个工作日|工作日|天|日|个星期|星期|个礼拜|礼拜|周|个月|月)",
+        when,
+    )
     if m:
         n = parse_number(m.group(1))
         if n is not None:
@@ -157,7 +187,9 @@ def ship_time(ctx: HitContext) -> Verdict | None:
     hours = hours_of(when, ctx.params)
     late = limit is not None and hours is not None and hours > limit
     if late:
-        return Verdict(ctx.params.get("late", "block"), ctx.say("late", None, limit=limit, when=when))
+        return Verdict(
+            ctx.params.get("late", "block"), ctx.say("late", None, limit=limit, when=when)
+        )
     if within:
         return None
     return Verdict()
@@ -172,10 +204,24 @@ def _in_list(word: str, items: list[str] | None) -> bool:
 @check("invoice")
 def invoice(ctx: HitContext) -> Verdict | None:
     """An invoice issuer (group ``company``) or category (group ``category``) against
-    ``shop.invoice``; fine when it is the shop's own company or category."""
+    ``shop.invoice``; fine when it is the shop's own company or category.
+
+    An invoice amount (group ``amount``) is compared with the paid amount that the
+    text itself states (``params.paid``: a regex whose first group is the amount);
+    when the text states none, the amount cannot be judged and passes.
+    """
     inv = ctx.shop.invoice if ctx.shop else None
     company = ctx.groups.get("company")
     category = ctx.groups.get("category")
+    amount = ctx.groups.get("amount")
+    if amount is not None:
+        paid_re = ctx.params.get("paid")
+        m = re.search(paid_re, ctx.document) if paid_re else None
+        paid = parse_number(m.group(1)) if m else None
+        asked = parse_number(amount)
+        if paid is None or asked is None or abs(paid - asked) < 0.005:
+            return None
+        return Verdict(message=ctx.say("amount", None, amount=amount, paid=m.group(1)))
     if company and inv and inv.company and _in_list(company, [inv.company]):
         return None
     if category and inv and _in_list(category, inv.categories):

@@ -88,7 +88,14 @@ class Guard:
             return None
         severity, message = rule.severity, rule.message
         if rule.check is not None:
-            ctx = HitContext(hit.text, dict(hit.groups), self._matcher.sentence_of(hit, views), shop, rule.params)
+            ctx = HitContext(
+                hit.text,
+                dict(hit.groups),
+                self._matcher.sentence_of(hit, views),
+                views.compact.text,
+                shop,
+                rule.params,
+            )
             verdict = CHECKS[rule.check](ctx)
             if verdict is None:
                 return None
@@ -100,13 +107,13 @@ class Guard:
         """A hit that lies inside a raw hit of a more specific rule is that rule's to judge,
         even when that rule then let it pass (无法保证明天到 / 以物流为准)."""
         spec = [r.specificity for r in self.rules]
-        return [
-            f
-            for f in found
-            if not any(
-                spec[h.spec] > spec[f.rule] and h.start <= f.start and f.end <= h.end for h in raw
-            )
-        ]
+        claims = [(h.start, h.end, spec[h.spec]) for h in raw]
+        kept = []
+        for f in found:
+            level = spec[f.rule]
+            if not any(s <= f.start and f.end <= e and lvl > level for s, e, lvl in claims):
+                kept.append(f)
+        return kept
 
     def _merge(self, found: list[_Found], text: str) -> list[Flag]:
         found.sort(key=lambda f: (f.rule, f.start, -f.end))
@@ -150,7 +157,14 @@ class Guard:
                 continue
             severity, text = spec.severity, spec.message
             if spec.check is not None:
-                ctx = HitContext(hit.text, dict(hit.groups), self._alerts.sentence_of(hit, views), shop, spec.params)
+                ctx = HitContext(
+                    hit.text,
+                    dict(hit.groups),
+                    self._alerts.sentence_of(hit, views),
+                    views.compact.text,
+                    shop,
+                    spec.params,
+                )
                 verdict = CHECKS[spec.check](ctx)
                 if verdict is None:
                     continue

@@ -30,7 +30,9 @@ class Hit:
 
 
 def _cue_regex(cues: list[str]) -> re.Pattern | None:
-    words = sorted({normalize_phrase(c) for c in cues if normalize_phrase(c)}, key=len, reverse=True)
+    words = sorted(
+        {normalize_phrase(c) for c in cues if normalize_phrase(c)}, key=len, reverse=True
+    )
     return re.compile("|".join(re.escape(w) for w in words)) if words else None
 
 
@@ -181,7 +183,9 @@ class Matcher:
         )
 
     @staticmethod
-    def _cued(c: _Compiled, text: str, cs: int, ce: int, lo: int, hi: int, slo: int, shi: int) -> bool:
+    def _cued(
+        c: _Compiled, text: str, cs: int, ce: int, lo: int, hi: int, slo: int, shi: int
+    ) -> bool:
         if c.before is not None:
             for m in c.before.finditer(text, lo, ce):
                 if m.start() < cs and m.end() >= cs - c.window and _real_cue(text, m):
@@ -190,9 +194,13 @@ class Matcher:
             for m in c.after.finditer(text, max(lo, cs), hi):
                 if m.end() > ce and m.start() <= ce + c.window and _real_cue(text, m):
                     return True
-        if c.clause is not None and any(_real_cue(text, m) for m in c.clause.finditer(text, lo, hi)):
+        if c.clause is not None and any(
+            _real_cue(text, m) for m in c.clause.finditer(text, lo, hi)
+        ):
             return True
-        if c.sentence is not None and any(_real_cue(text, m) for m in c.sentence.finditer(text, slo, shi)):
+        if c.sentence is not None and any(
+            _real_cue(text, m) for m in c.sentence.finditer(text, slo, shi)
+        ):
             return True
         return False
 

@@ -300,7 +300,9 @@ def _node_at(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
                 nxt_key = next((k for k, _ in node.value if getattr(k, "value", None) == key), None)
                 return nxt_key or best
             node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             return best
@@ -351,7 +353,11 @@ def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, lis
                 msg = "未知的字段（拼写错误？）"
             elif err["type"] == "missing":
                 msg = "缺少必填字段"
-            problems.append(f"{path}:{_line(_node_at(root, loc))}: {where}: {msg}" if where else f"{path}:1: {msg}")
+            problems.append(
+                f"{path}:{_line(_node_at(root, loc))}: {where}: {msg}"
+                if where
+                else f"{path}:1: {msg}"
+            )
         return None, problems
 
     problems = _pattern_problems(rule, root, (), path)

@@ -40,7 +40,9 @@ def failure(guard: Guard, case: ExampleCase) -> str | None:
     """Why ``case`` fails on ``guard``, or None when it holds."""
     ex = case.example
     if case.kind.startswith("alert"):
-        got = [(sev, msg) for rule, sev, msg in guard.alerts(ex.text, ex.shop) if rule.id == case.rule]
+        got = [
+            (sev, msg) for rule, sev, msg in guard.alerts(ex.text, ex.shop) if rule.id == case.rule
+        ]
         if case.kind == "alert-flag":
             if not got:
                 return f"应提醒 {case.rule}，但没有：{ex.text}"
@@ -51,7 +53,9 @@ def failure(guard: Guard, case: ExampleCase) -> str | None:
 
     flags = [f for f in guard.check(ex.text, ex.shop) if f.rule == case.rule]
     if case.kind == "pass":
-        return f"不应标记 {case.rule}，实际标记了「{flags[0].excerpt}」：{ex.text}" if flags else None
+        return (
+            f"不应标记 {case.rule}，实际标记了「{flags[0].excerpt}」：{ex.text}" if flags else None
+        )
     if not flags:
         return f"应标记 {case.rule}，但没有：{ex.text}"
     if ex.excerpt is not None and all(f.excerpt != ex.excerpt for f in flags):

@@ -14,6 +14,7 @@ Both are ``Normalized`` objects, so every span maps back into the original text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -29,15 +30,6 @@ GAP_NONE, GAP_SOFT, GAP_CLAUSE = 0, 1, 2
 def _is_separator(ch: str) -> bool:
     cat = unicodedata.category(ch)
     return cat[0] == "P" or cat in ("Sm", "Sk", "So")
-
-
-def _is_boundary(text: str, i: int, chars: str) -> bool:
-    ch = text[i]
-    if ch not in chars:
-        return False
-    if ch in ".:" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
-        return False  # 1.5元, 10:30
-    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,31 +85,52 @@ class Views:
         return filled >= 2 and filled * 2 >= len(inner)
 
 
-def _clause_marks(t: str, sentence_marks: tuple[int, ...]) -> tuple[int, ...]:
+def _clause_marks(t: str, raw: list[int], hard: set[int]) -> tuple[int, ...]:
     """Clause boundaries; a mark with at most one character on either side ("明，天，到",
     "亲，…") is a separator put between characters, not the end of a clause."""
-    marks = [i for i in range(len(t)) if _is_boundary(t, i, CLAUSE_CHARS)]
-    hard = set(sentence_marks)
     kept = []
-    for k, i in enumerate(marks):
-        prev = marks[k - 1] if k > 0 else -1
-        nxt = marks[k + 1] if k + 1 < len(marks) else len(t)
+    for k, i in enumerate(raw):
+        prev = raw[k - 1] if k > 0 else -1
+        nxt = raw[k + 1] if k + 1 < len(raw) else len(t)
         if i in hard or (i - prev - 1 > 1 and nxt - i - 1 > 1):
             kept.append(i)
     return tuple(kept)
+
+
+_CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
+_SEPARATORS: dict[str, bool] = {}
+
+
+def _marks(t: str) -> tuple[list[int], set[int]]:
+    """Clause marks and the subset that ends a sentence (no decimal points: 1.5元)."""
+    raw: list[int] = []
+    hard: set[int] = set()
+    for m in _CLAUSE_RE.finditer(t):
+        i = m.start()
+        ch = t[i]
+        if ch in ".:" and 0 < i < len(t) - 1 and t[i - 1].isdigit() and t[i + 1].isdigit():
+            continue
+        raw.append(i)
+        if ch in SENTENCE_CHARS:
+            hard.add(i)
+    return raw, hard
 
 
 def make_views(text: str) -> Views:
     n = normalize(text)
     compact = n.without(str.isspace)
     t = compact.text
+    last = len(t) - 1
     chars: list[str] = []
     offs: list[int] = []
     gaps: list[int] = []
     pending = GAP_NONE
     separated = False
     for i, ch in enumerate(t):
-        if _is_separator(ch) and not (0 < i < len(t) - 1 and t[i - 1].isdigit() and t[i + 1].isdigit()):
+        sep = _SEPARATORS.get(ch)
+        if sep is None:
+            sep = _SEPARATORS[ch] = _is_separator(ch)
+        if sep and not (0 < i < last and t[i - 1].isdigit() and t[i + 1].isdigit()):
             pending = max(pending, GAP_CLAUSE if ch in CLAUSE_CHARS else GAP_SOFT)
             continue
         if pending == GAP_SOFT and chars:
@@ -128,12 +141,20 @@ def make_views(text: str) -> Views:
         pending = GAP_NONE
     offs.append(len(text))
     stripped = Normalized(text, "".join(chars), tuple(offs))
-    sentence_marks = tuple(i for i in range(len(t)) if _is_boundary(t, i, SENTENCE_CHARS))
-    clause_marks = _clause_marks(t, sentence_marks)
+    raw, hard = _marks(t)
     if not separated:
         # a one-character piece with clause marks on both sides
         # (after a sentence end it is an interjection: "。亲，")
-        raw = [i for i in range(len(t)) if _is_boundary(t, i, CLAUSE_CHARS)]
-        hard = set(sentence_marks)
-        separated = any(b - a == 2 and a not in hard for a, b in zip(raw, raw[1:], strict=False))
-    return Views(text, compact, stripped, tuple(gaps), clause_marks, sentence_marks, separated)
+        separated = any(
+            raw[k + 1] - a == 2 and (a not in hard or a - (raw[k - 1] if k else -1) <= 2)
+            for k, a in enumerate(raw[:-1])
+        )
+    return Views(
+        text,
+        compact,
+        stripped,
+        tuple(gaps),
+        _clause_marks(t, raw, hard),
+        tuple(sorted(hard)),
+        separated,
+    )

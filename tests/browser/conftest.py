@@ -1,0 +1,116 @@
+"""A real server (uvicorn in a subprocess, its own SQLite file) and headless Debian Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app import PROJECT_ROOT
+from app.store import AccountStore, open_engine
+
+CHROMIUM = os.environ.get("SHOUHOU_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+EDITOR = ("xiaomei", "editor-password-1")
+
+SHOPS = """
+default: flagship
+shops:
+  flagship:
+    name: 某某鞋业旗舰店
+    carriers: [申通]
+    ship_within_hours: 72
+    seven_day_return: true
+    invoice: {company: 某某鞋业有限公司, categories: [鞋]}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: run ./scripts/install-browser.sh")
+    tmp = tmp_path_factory.mktemp("browser")
+    db_url = f"sqlite:///{tmp / 'shouhou.db'}"
+    (tmp / "shops.yaml").write_text(SHOPS, encoding="utf-8")
+    accounts = AccountStore(open_engine(db_url))
+    accounts.create_user(*EDITOR, "editor")
+    port = _free_port()
+    env = {**os.environ, "SHOUHOU_DATABASE_URL": db_url, "SHOUHOU_SHOPS_FILE": str(tmp / "shops.yaml"),
+           "SHOUHOU_AGENT_ACCESS": "local"}
+    log = open(tmp / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+    yield base
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context = browser.new_context(base_url=server, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def login(page, who=EDITOR):
+    page.goto("/login?next=/editor")
+    page.fill("input[name=username]", who[0])
+    page.fill("input[name=password]", who[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/editor")

@@ -1,0 +1,127 @@
+"""End to end in headless Chromium: the agent workbench and the template editor."""
+
+import pytest
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_paste_message_and_copy_a_suggestion(page):
+    page.goto("/")
+    page.fill("#message", "亲 鞋子颜色和图片差好多，而且还少发了一双")
+    page.fill("#buyer_name", "小王")
+    page.fill("#item_name", "F5716 女鞋")
+    page.press("#message", "Control+Enter")
+    page.wait_for_selector(".suggestion")
+    chips = page.locator(".chip").all_inner_texts()
+    assert any("色差" in c for c in chips) and any("漏发" in c for c in chips)
+    first = page.locator(".suggestion").first
+    text = first.locator(".text").inner_text()
+    assert "小王" in text and "【" not in text.split("小王")[0]
+    first.locator("button.copy").click()
+    page.wait_for_selector(".suggestion button.copy:has-text('已复制')")
+    assert page.evaluate("navigator.clipboard.readText()") == text
+    # the copied reply lands in the draft box and is checked there
+    assert page.input_value("#draft") == text
+    page.wait_for_selector("#draft-status:has-text('没有发现风险')")
+
+
+def test_risky_draft_is_highlighted_in_place(page):
+    page.goto("/")
+    page.fill("#draft", "")
+    page.type("#draft", "可以的亲，给您发韵达，保证后天到", delay=10)
+    mark = page.wait_for_selector("#draft-highlight mark.sev-block")
+    assert mark.inner_text() == "给您发韵达"
+    assert "申通" in mark.get_attribute("title")
+    warn = page.locator("#draft-highlight mark.sev-warn")
+    assert warn.inner_text() == "保证后天到"
+    mark.click()
+    pop = page.wait_for_selector(".popover")
+    assert "可以这样说" in pop.inner_text()
+    assert page.locator("#flags li").count() == 2
+
+
+def test_buyer_html_is_shown_as_text_never_run(page):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto("/")
+    page.fill("#message", "<img src=x onerror=alert(1)><script>alert(2)</script>颜色不对")
+    page.click("#ask-button")
+    page.wait_for_selector(".chip, .no-match")
+    page.fill("#draft", "<b onmouseover=alert(3)>亲</b> 加我微信聊")
+    page.dispatch_event("#draft", "input")
+    mark = page.wait_for_selector("#draft-highlight mark")
+    mark.hover()
+    assert dialogs == []
+    assert page.locator("#draft-highlight b").count() == 0
+
+
+def test_works_on_a_phone_screen(browser, server):
+    ctx = browser.new_context(base_url=server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = ctx.new_page()
+    pg.goto("/")
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    pg.fill("#message", "在吗 显示签收了但我没收到快递")
+    pg.click("#ask-button")
+    pg.wait_for_selector(".suggestion")
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    ctx.close()
+
+
+def test_edit_template_and_see_it_in_the_next_suggestion(page):
+    login(page)
+    page.goto("/editor?intent=not_received")
+    page.click("text=签收未收到·简短回复" if page.locator("text=签收未收到·简短回复").count() else "table a >> nth=0")
+    page.wait_for_selector("#source")
+    source = page.input_value("#source")
+    head, _, _ = source.partition("---\n")[2].partition("---\n")
+    new_body = "亲，真抱歉让您着急了，我马上联系快递核实签收情况，稍后第一时间回复您。"
+    page.fill("#source", f"---\n{head}---\n{new_body}\n")
+    page.wait_for_selector(f"#preview .text:has-text('{new_body[:8]}')")
+    page.fill("#comment", "更贴心的说法")
+    page.click("#save")
+    page.wait_for_selector("#save-status:has-text('已保存')")
+    page.goto("/")
+    page.fill("#message", "快递显示已签收 可我根本没收到啊")
+    page.press("#message", "Control+Enter")
+    page.wait_for_selector(".suggestion")
+    texts = page.locator(".suggestion .text").all_inner_texts()
+    assert new_body in texts
+
+
+def test_template_with_forbidden_promise_is_refused(page):
+    login(page)
+    page.goto("/editor/templates/bad_review_threat/short")
+    source = page.input_value("#source")
+    head, _, _ = source.partition("---\n")[2].partition("---\n")
+    page.fill("#source", f"---\n{head}---\n亲，改成好评给您返现10元哦。\n")
+    page.wait_for_selector("#flags li.sev-block")
+    page.click("#save")
+    page.wait_for_selector("#problems .notice.error")
+    assert "未保存" in page.inner_text("#save-status")
+
+
+def test_save_conflict_between_two_editors(browser, server):
+    pages = []
+    for _ in range(2):
+        ctx = browser.new_context(base_url=server)
+        pg = ctx.new_page()
+        login(pg)
+        pg.goto("/editor/templates/thanks/standard")
+        pg.wait_for_selector("#history li")
+        pages.append(pg)
+    a, b = pages
+    for pg, extra in ((a, "祝您生活愉快～"), (b, "有事随时找我们～")):
+        pg.fill("#source", pg.input_value("#source").rstrip() + extra + "\n")
+    a.click("#save")
+    a.wait_for_selector("#save-status:has-text('已保存')")
+    b.click("#save")
+    b.wait_for_selector("#problems:has-text('保存冲突')")
+    assert "第" in b.inner_text("#problems") and "版" in b.inner_text("#problems")
+    # the first editor's text is what is stored
+    a.reload()
+    assert "祝您生活愉快" in a.input_value("#source")
+    for pg in pages:
+        pg.context.close()

@@ -1,0 +1,126 @@
+"""What an agent notices: promises are caught, hedged or negated ones are not,
+evasion does not hide them, and a clean reply stays clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.guard.conftest import rules_of
+
+CLEAN_REPLIES = [
+    "亲，非常抱歉给您带来不便，麻烦您拍一下问题部位，我们核实后马上为您处理。",
+    "您好，付款后我们会在72小时内安排发货，请您耐心等待。",
+    "快递一般3到5天送达，偏远地区会慢一些，具体以物流信息为准。",
+    "商品支持7天无理由退换，不影响二次销售就可以，退货运费按平台规则处理。",
+    "发票会按订单实付金额开具，开好后发送到您的邮箱。",
+    "可能是我没有解释清楚，我再跟您说明一下尺码怎么选。",
+    "感谢您的评价，有任何问题随时在旺旺上联系我们。",
+    "这款是店里的热销款，鞋底是橡胶的，比较防滑。",
+    "效果因人而异，这款鞋垫不能代替药物治疗哦。",
+    "收到货检查无误后再确认收货就好，有问题先联系我们。",
+    "亲，请您如实选择退款原因，我们会尽快审核。",
+    "订单3312456789已发出，单号稍后同步给您。",
+]
+
+
+@pytest.mark.parametrize("text", CLEAN_REPLIES)
+def test_a_clean_polite_reply_gets_no_flags(guard, shoe_shop, text: str) -> None:
+    assert guard.check(text) == []
+    assert guard.check(text, shoe_shop) == []
+
+
+def test_empty_and_blank_texts(guard) -> None:
+    assert guard.check("") == []
+    assert guard.check("  \u200b \n") == []
+
+
+@pytest.mark.parametrize(
+    ("promise", "hedged"),
+    [
+        ("保证明天到", "无法保证明天到，我们会帮您催快递"),
+        ("后天肯定能送到", "后天肯定能送到，不过具体以物流为准"),
+        ("保证明天到", "我们不能跟您保证明天到哦"),
+        ("明天一定给您发出", "预计明天给您发出"),
+        ("明天一定给您发出", "我们尽量明天给您发出"),
+        ("绝对没问题", "这个我们不敢说绝对没问题，但会认真检查"),
+        ("给您双倍赔偿", "不能给您双倍赔偿，我们按平台规则处理"),
+        ("我们不支持退货", "不是我们不支持退货，是需要您先申请"),
+        ("加我微信聊", "我们不会让您加微信，请谨防诈骗"),
+        ("保证祛斑", "祛斑效果因人而异，不能保证"),
+    ],
+)
+def test_negation_and_hedging_cancel_a_promise(guard, promise: str, hedged: str) -> None:
+    assert guard.check(promise), f"the bare promise should flag: {promise}"
+    assert guard.check(hedged) == [], f"hedged/negated should not flag: {hedged}"
+
+
+def test_checking_before_promising_is_not_a_carrier_promise(guard, shoe_shop) -> None:
+    assert "carrier_commitment" in rules_of(guard.check("可以的，给您发韵达", shoe_shop))
+    for text in [
+        "我帮您确认一下韵达能不能发，稍后回复您",
+        "韵达能否安排我问一下仓库",
+        "给您发韵达可以吗？我先去确认",
+    ]:
+        assert "carrier_commitment" not in rules_of(guard.check(text, shoe_shop)), text
+
+
+def test_a_question_with_a_not_is_no_negation(guard) -> None:
+    """能不能 / 是不是 contain 不能 / 不是 but do not negate."""
+    assert "refund_reason_change" in rules_of(guard.check("您看能不能把退款原因改成七天无理由"))
+    assert "rude_language" in rules_of(guard.check("你是不是脑子进水了"))
+
+
+def test_agreed_arrangements_are_not_violations(guard, shoe_shop) -> None:
+    assert guard.check("按您的要求10天后发货，已备注", shoe_shop) == []
+    assert guard.check("发顺丰需要补拍运费差价10元", shoe_shop) == []
+    late = guard.check("10天后给您发货", shoe_shop)
+    assert [f.severity for f in late if f.rule == "shipping_time_promise"] == ["block"]
+
+
+EVASIONS = [
+    # (plain, evasive variant, rule)
+    ("加微信", "加 微 信", "off_platform"),
+    ("加微信", "加\u200b微\u200c信", "off_platform"),
+    ("加微信", "加.微.信", "off_platform"),
+    ("加微信", "加*微*信", "off_platform"),
+    ("加vx", "加ＶＸ", "off_platform"),
+    ("加v", "加Ｖ", "off_platform"),
+    ("加微信", "加威信", "off_platform"),
+    ("加微信", "加薇信", "off_platform"),
+    ("加微信", "加微x", "off_platform"),
+    ("加微信", "加v信", "off_platform"),
+    ("加qq", "加扣扣", "off_platform"),
+    ("加qq", "加ＱＱ", "off_platform"),
+    ("加qq", "有事找我企鹅号", "off_platform"),
+    ("支付宝转给我", "支付寶轉給我", "off_platform"),
+    ("私下转账", "私 下 转 账", "off_platform"),
+    ("保证明天到", "保證明天到", "delivery_guarantee"),
+    ("保证明天到", "保 证 明 天 到", "delivery_guarantee"),
+    ("好评返现", "好\u200b评\u200b返\u200b现", "review_inducement"),
+    ("好评返现", "好評返現", "review_inducement"),
+    ("绝对没问题", "絕對沒問題", "absolute_guarantee"),
+    ("绝对没问题", "绝，对，没，问，题", "absolute_guarantee"),
+    ("再拍1元", "再拍１元", "price_markup"),
+    ("爱买不买", "愛 買 不 買", "rude_language"),
+    ("概不退换", "概😊不😊退😊换", "return_refusal"),
+]
+
+
+@pytest.mark.parametrize(("plain", "evasive", "rule"), EVASIONS)
+def test_evasion_does_not_hide_a_violation(guard, plain: str, evasive: str, rule: str) -> None:
+    assert rule in rules_of(guard.check(plain))
+    flags = [f for f in guard.check(evasive) if f.rule == rule]
+    assert flags, f"{evasive!r} should flag {rule}"
+    for f in flags:
+        assert evasive[f.start : f.end] == f.excerpt
+
+
+def test_a_clause_boundary_is_not_an_evasion(guard) -> None:
+    """Dropping punctuation must not glue two innocent clauses into a violation."""
+    assert "off_platform" not in rules_of(guard.check("尺码可以再加,微信支付也支持"))
+    assert "off_platform" not in rules_of(guard.check("淘宝支持微信支付和支付宝付款"))
+
+
+def test_the_own_courier_and_courier_words_in_other_senses(guard, shoe_shop) -> None:
+    assert guard.check("给您发申通，放心", shoe_shop) == []
+    assert guard.check("申通的快递员会联系您", shoe_shop) == []
