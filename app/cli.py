@@ -161,9 +161,11 @@ def export_content(
     directory: Annotated[Path, typer.Argument(help="写到哪个目录（会生成 intents/、templates/replies/、rules/）")],
 ) -> None:
     """把内容库的当前内容导出为文件（便于在 git 中审阅）。"""
-    from app.content.source import document_path
+    from app.content.source import document_path, seed_store
 
-    store, _ = _stores(Settings())
+    settings = Settings()
+    store, _ = _stores(settings)
+    seed_store(store, settings)
     count = 0
     for kind, docs in store.export_all().items():
         for key, body in docs.items():
