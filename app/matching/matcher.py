@@ -48,13 +48,13 @@ class MatchParams:
     """Weights and thresholds; the defaults come from cross-validation on the pack."""
 
     C: float = 0.5  # LinearSVC regularisation
-    threshold: float = -0.55  # classifier margin at which a match is accepted (score 0.5)
+    threshold: float = -0.5  # classifier margin at which a match is accepted (score 0.5)
     secondary_margin: float = 0.1  # a clause's second intent needs this much above the threshold
     slope: float = 4.0  # margin -> score steepness
     keyword_bonus: float = 0.35
     fuzzy_max_len: int = 8
     fuzzy_min_ratio: float = 85.0
-    oos_margin: float = 0.0  # out-of-scope wins when its margin is this much above the best intent
+    oos_margin: float = -0.1  # out-of-scope wins when its margin is at least the best intent's plus this
 
     def score(self, margin: float) -> float:
         return 1.0 / (1.0 + math.exp(-self.slope * (margin - self.threshold)))
