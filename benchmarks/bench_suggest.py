@@ -11,10 +11,10 @@ distinct texts), and the time to rebuild the match index.
 from __future__ import annotations
 
 import statistics
-import tempfile
-import warnings
 import sys
+import tempfile
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

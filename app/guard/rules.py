@@ -13,6 +13,8 @@ letters, digits and punctuation (，→ ,  ！→ !  ？→ ?  ：→ :  ；→ 
 Spaces are removed before matching.  Patterns may use named fragments written as
 ``{name}``: the built-ins below, or the rule's own ``define``.
 
+The file format is described for editors in ``rules/README.md``.
+
 ``parse_rule(text, path)`` never raises: it returns the rule, or ``None`` and a
 list of problems, each ``"path:line: 说明"``, so an editor or ``lint`` can show
 every problem at once.
@@ -22,11 +24,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
-try:  # the regular-expression parser, used to gate patterns by their first character
-    from re import _parser as _sre  # Python 3.11+
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre  # type: ignore[no-redef]
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +35,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from app.shop import ShopProfile
 from app.text.lexicon import couriers
 from app.text.normalize import normalize
+
+try:  # the regular-expression parser, used to gate patterns by their first character
+    from re import _parser as _sre  # Python 3.11+
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre  # type: ignore[no-redef]
 
 Severity = Literal["block", "warn", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warn": 1, "block": 2}
