@@ -20,7 +20,7 @@ browser:
 	./scripts/install-browser.sh
 
 test: setup browser
-	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/ruff check app tests benchmarks scripts
 	$(BIN)/shouhou lint
 	$(BIN)/pytest
 
