@@ -70,7 +70,7 @@ def score(matcher, test, rng):
             if got.intents
             else (got.best_rejected.id if got.best_rejected else None)
         )
-        results.append((label, best_id, best))
+        results.append((label, ids[0] if ids else None, best_id, best))
         if label:
             n_in += 1
             top1 += bool(ids) and ids[0] == label
@@ -116,6 +116,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--sweep", action="store_true", help="try acceptance thresholds")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--confusions", type=int, default=0, metavar="N", help="print the N most frequent confusions")
     ap.add_argument("--standalone", default="greeting,thanks", help=argparse.SUPPRESS)
     a = ap.parse_args()
     settings = Settings()
@@ -143,13 +144,20 @@ def main() -> None:
         print(
             f"baseline  top1 {bt / bn:.3f}  oos_reject {bo / max(bon, 1):.3f}  (char 1-3gram TF-IDF + logistic regression)"
         )
+    if a.confusions:
+        from collections import Counter
+
+        conf = Counter((lbl or "(out of scope)", got or "(no match)") for lbl, got, _, _ in all_results if lbl != (got or ""))
+        print("most frequent confusions (held-out label -> answer):")
+        for (lbl, got), k in conf.most_common(a.confusions):
+            print(f"  {lbl:22s} -> {got:22s} x{k}")
     if a.sweep:
         print("threshold sweep (top1 counts a rejected in-scope message as a miss):")
         for t in [x / 100 for x in range(20, 62, 2)]:
-            t1 = sum(1 for lbl, b, s in all_results if lbl and b == lbl and s >= t)
-            ok = sum(1 for lbl, b, s in all_results if not lbl and (s < t))
-            n1 = sum(1 for lbl, _, _ in all_results if lbl)
-            n0 = sum(1 for lbl, _, _ in all_results if not lbl)
+            t1 = sum(1 for lbl, _, b, s in all_results if lbl and b == lbl and s >= t)
+            ok = sum(1 for lbl, _, b, s in all_results if not lbl and (s < t))
+            n1 = sum(1 for r in all_results if r[0])
+            n0 = sum(1 for r in all_results if not r[0])
             print(f"  {t:.2f}  top1 {t1 / n1:.3f}  oos_reject~ {ok / max(n0, 1):.3f}")
 
 
