@@ -89,5 +89,5 @@ def test_every_suggestion_carries_flags_list(client):
 
 
 def test_traditional_and_fullwidth_messages(client):
-    assert ids(suggest(client, "顏色跟圖片差太多了吧"))[:1] == ["color_difference"]
+    assert ids(suggest(client, "收到的裙子實物顏色比照片暗好多"))[:1] == ["color_difference"]
     assert "missing_item" in ids(suggest(client, "ＸＬ的褲子少發了一條"))

@@ -84,7 +84,7 @@ def test_edit_template_and_see_it_in_the_next_suggestion(page):
     page.click("#save")
     page.wait_for_selector("#save-status:has-text('已保存')")
     page.goto("/")
-    page.fill("#message", "快递显示已签收 可我根本没收到啊")
+    page.fill("#message", "菜鸟上说昨天就签收了，问了门卫和驿站都说没有我的包裹")
     page.press("#message", "Control+Enter")
     page.wait_for_selector(".suggestion")
     texts = page.locator(".suggestion .text").all_inner_texts()

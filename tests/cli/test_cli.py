@@ -37,7 +37,7 @@ def test_suggest_json(env):
 
 
 def test_suggest_out_of_scope_and_bad_context(env):
-    r = run(env, "suggest", "帮我写一篇关于春天的作文")
+    r = run(env, "suggest", "请把这句话翻译成英文：今天天气很好")
     assert r.exit_code == 0 and "没有把握" in r.output
     r = run(env, "suggest", "在吗", "--context", "novalue")
     assert r.exit_code != 0 and "名称=值" in r.output

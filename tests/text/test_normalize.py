@@ -9,7 +9,7 @@ from app.text.normalize import normalize
     ("sent", "seen"),
     [
         ("ＳＦ快递　４０码", "sf快递 40码"),  # full-width letters, digits and space
-        ("顏色跟圖片差太多了", "颜色跟图片差太多了"),  # traditional characters
+        ("實物顏色偏深，與描述不符", "实物颜色偏深,与描述不符"),  # traditional characters, full-width comma
         ("加\u200b微\u200d信", "加微信"),  # zero-width characters
         ("\ufeff在吗", "在吗"),  # BOM
         ("怎么回事！！！？？？", "怎么回事!?"),  # repeated punctuation
