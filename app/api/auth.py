@@ -40,7 +40,7 @@ class Principal:
         return ROLE_ORDER[self.role] >= ROLE_ORDER[need]
 
 
-def _same_site(request: Request) -> bool:
+def same_site(request: Request) -> bool:
     site = request.headers.get("sec-fetch-site")
     if site is not None:
         return site in ("same-origin", "none")
@@ -54,7 +54,7 @@ async def check_csrf(request: Request, expected: str | None) -> None:
     """Refuse a cookie-authenticated unsafe request from another site or without the token."""
     if request.method in SAFE_METHODS:
         return
-    if not _same_site(request):
+    if not same_site(request):
         raise ProblemError(403, "跨站请求已被拒绝（CSRF 防护）")
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(

@@ -177,9 +177,10 @@ def ship_time(ctx: HitContext) -> Verdict | None:
     """A promised shipping time against ``shop.ship_within_hours``.
 
     Named groups in the pattern: ``when`` (a set time: 今天下午, 10天后) or
-    ``within`` (a window: 48小时内).  A set time is the rule's severity, raised to
-    ``params.late`` (block) when it is later than the shop's window; a window is
-    only flagged when it is longer than the shop's own.
+    ``within`` (a window: 48小时内), and ``firm`` (保证/一定).  A set time is the
+    rule's severity, raised to ``params.late`` (block) when it is later than the
+    shop's window; a window is flagged when it is longer than the shop's own, or
+    when it is promised firmly.
     """
     limit = ctx.shop.ship_within_hours if ctx.shop else None
     within = ctx.groups.get("within")
@@ -190,8 +191,8 @@ def ship_time(ctx: HitContext) -> Verdict | None:
         return Verdict(
             ctx.params.get("late", "block"), ctx.say("late", None, limit=limit, when=when)
         )
-    if within:
-        return None
+    if within and not ctx.groups.get("firm"):
+        return None  # "72小时内发货" restates the policy; "保证2小时内发出" is a promise
     return Verdict()
 
 

@@ -18,9 +18,9 @@ from app.api.auth import (
     ROLE_NAMES,
     SESSION_COOKIE,
     Principal,
-    _same_site,
     agent_principal,
     get_principal,
+    same_site,
 )
 from app.api.errors import ProblemError
 from app.store.errors import InvalidOperation, NotFound
@@ -114,7 +114,7 @@ async def login(
     next: str = Form("/"),
 ):
     accounts = request.app.state.accounts
-    if not _same_site(request):
+    if not same_site(request):
         return _render(request, "login.html", None, 403, error="跨站请求已被拒绝。", next="/", has_admin=True)
     user = accounts.verify_password(username.strip(), password)
     if user is None:
@@ -150,7 +150,7 @@ async def setup(
     accounts = request.app.state.accounts
     if accounts.has_admin():
         return RedirectResponse("/login", status_code=303)
-    if not _same_site(request):
+    if not same_site(request):
         return _render(request, "setup.html", None, 403, error="跨站请求已被拒绝。")
     username = username.strip()
     if not username or len(password) < 10:
