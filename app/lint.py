@@ -34,14 +34,6 @@ class TemplateReview:
     flags: list[Flag] = field(default_factory=list)  # the guard's findings on the sample rendering
     rendered: Rendered | None = None
 
-    @property
-    def blocking(self) -> list[Flag]:
-        return [f for f in self.flags if f.severity == "block"]
-
-    @property
-    def warnings(self) -> list[Flag]:
-        return [f for f in self.flags if f.severity == "warn"]
-
 
 def review_template(
     tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard, context: dict | None = None

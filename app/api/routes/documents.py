@@ -47,13 +47,19 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def _if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    v = value.strip().removeprefix("W/").strip('"')
-    if not v.isdigit():
-        raise ProblemError(400, "If-Match 应为版本号，如 \"3\"", [{"field": "If-Match", "message": "应为版本号"}])
-    return int(v)
+def resolve_base(if_match: str | None, field_value: int | None, action: str) -> int:
+    """The version a write is based on: the If-Match header, else the body's/query's field; 428 if neither."""
+    if if_match is not None:
+        v = if_match.strip().removeprefix("W/").strip('"')
+        if not v.isdigit():
+            raise ProblemError(400, "If-Match 应为版本号，如 \"3\"", [{"field": "If-Match", "message": "应为版本号"}])
+        return int(v)
+    if field_value is None:
+        raise ProblemError(
+            428, f"{action}需要指明基于哪个版本：If-Match 头或 base_version 字段",
+            [{"field": "base_version", "message": "缺少版本号"}],
+        )
+    return field_value
 
 
 def _flag_dicts(flags) -> list[dict]:
@@ -160,10 +166,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         key: str, body: RollbackBody, request: Request, response: Response, store: StoreDep, engine: EngineDep,
         who: Writer, if_match: Annotated[str | None, Header()] = None,
     ) -> dict:
-        base = _if_match(if_match) if if_match is not None else body.base_version
-        if base is None:
-            raise ProblemError(428, "回滚需要指明基于哪个版本：If-Match 头或 base_version 字段",
-                               [{"field": "base_version", "message": "缺少版本号"}])
+        base = resolve_base(if_match, body.base_version, "回滚")
         old = store.get(kind, key, body.version)
         if old is None or old.deleted:
             raise ProblemError(404, f"{label} {key} 没有第{body.version}版")
@@ -185,12 +188,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         key: str, body: SaveBody, request: Request, response: Response, store: StoreDep, engine: EngineDep,
         who: Writer, if_match: Annotated[str | None, Header()] = None,
     ) -> dict:
-        base = _if_match(if_match) if if_match is not None else body.base_version
-        if base is None:
-            raise ProblemError(
-                428, "修改需要指明基于哪个版本：If-Match 头或 base_version 字段",
-                [{"field": "base_version", "message": "缺少版本号"}],
-            )
+        base = resolve_base(if_match, body.base_version, "修改")
         current(store, key)
         checked(request, engine, body, key)
         try:
@@ -204,10 +202,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         key: str, request: Request, response: Response, store: StoreDep, engine: EngineDep, who: Writer,
         if_match: Annotated[str | None, Header()] = None, base_version: int | None = None,
     ) -> dict:
-        base = _if_match(if_match) if if_match is not None else base_version
-        if base is None:
-            raise ProblemError(428, "删除需要指明基于哪个版本：If-Match 头或 base_version 参数",
-                               [{"field": "base_version", "message": "缺少版本号"}])
+        base = resolve_base(if_match, base_version, "删除")
         current(store, key)
         if kind == "intent" and engine.templates_for(key):
             raise ProblemError(409, f"意图 {key} 还有 {len(engine.templates_for(key))} 个模板，请先删除或改挂这些模板")
