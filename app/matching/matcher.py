@@ -55,6 +55,7 @@ class MatchParams:
     fuzzy_max_len: int = 8
     fuzzy_min_ratio: float = 85.0
     oos_margin: float = -0.1  # out-of-scope wins when its margin is at least the best intent's plus this
+    oos_keyword_margin: float = 0.25  # …plus this when the best intent has a keyword cue
 
     def score(self, margin: float) -> float:
         return 1.0 / (1.0 + math.exp(-self.slope * (margin - self.threshold)))
@@ -275,7 +276,10 @@ class IntentMatcher:
             if m > top_margin and v.margins.get(OOS, -9) < m:
                 top_label, top_margin, top_view = label, m, v
         oos_margin = whole.margins.get(OOS, -9.0)
-        if top_margin < p.threshold or (oos_margin > top_margin + p.oos_margin and top_label not in whole.keywords):
+        # A keyword cue makes the out-of-scope class work harder: "滴滴怎么投诉" must clearly
+        # look like chit-chat to lose its 投诉.
+        needed = p.oos_margin + (p.oos_keyword_margin if top_label in top_view.keywords else 0.0)
+        if top_margin < p.threshold or oos_margin > top_margin + needed:
             return MatchResult(n, [], best_rejected=as_match(top_label, top_margin, top_view))
 
         chosen: dict[str, tuple[float, _View]] = {top_label: (top_margin, top_view)}
