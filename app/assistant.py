@@ -61,10 +61,15 @@ class Engine:
         cls, pack: ContentPack, rules: list[Rule], segmenter: Segmenter, revision: int = 0, previous: Engine | None = None
     ) -> Engine:
         t0 = time.perf_counter()
-        featurizer = previous.matcher.featurizer if previous is not None else None
-        matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter, featurizer=featurizer)
+        # An edit changes one kind of content; keep the parts it did not touch (building the
+        # guard compiles every rule, the matcher trains a classifier).
+        if previous is not None and previous.pack.intents == pack.intents and previous.pack.out_of_scope == pack.out_of_scope:
+            matcher = previous.matcher
+        else:
+            featurizer = previous.matcher.featurizer if previous is not None else None
+            matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter, featurizer=featurizer)
+        guard = previous.guard if previous is not None and previous.rules == rules else Guard(rules)
         renderer = Renderer({v.name: v.label for v in pack.variables.values()})
-        guard = Guard(rules)
         by_intent: dict[str, list] = {}
         for tpl in sorted(pack.templates.values(), key=_template_order):
             by_intent.setdefault(tpl.intent, []).append(tpl)
