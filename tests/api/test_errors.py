@@ -53,7 +53,7 @@ def test_body_not_an_object(client):
 
 
 def test_oversized_body_is_413(client):
-    r = client.post("/v1/suggest", json={"message": "在吗", "context": {"x": "a" * 200_000}})
+    r = client.post("/v1/suggest", json={"message": "在吗", "context": {"x": "a" * 300_000}})
     assert_problem(r, 413, "body")
 
 
@@ -69,3 +69,14 @@ def test_check_bad_input(client, body, field):
 def test_unknown_path_and_method(client):
     assert_problem(client.get("/v1/nothing"), 404)
     assert_problem(client.get("/v1/suggest"), 405)
+
+
+def test_oversized_streamed_body_without_length_is_413(client):
+    def chunks():
+        yield b'{"message": "'
+        for _ in range(400):
+            yield "字".encode() * 400
+        yield b'"}'
+
+    r = client.post("/v1/suggest", content=chunks(), headers={"content-type": "application/json"})
+    assert_problem(r, 413, "body")

@@ -19,7 +19,7 @@ from app.content.validate import Kind, validate
 from app.store.content import ContentStore
 from app.store.errors import Conflict, NotFound
 
-MAX_SOURCE = 100_000
+MAX_SOURCE = 60_000
 LABELS = {"template": "模板", "intent": "意图", "rule": "规则"}
 
 

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["内容编辑"])
 
 
 class PreviewBody(BaseModel):
-    source: str = Field(min_length=1, max_length=100_000, description="模板文件全文（元数据+正文）")
+    source: str = Field(min_length=1, max_length=60_000, description="模板文件全文（元数据+正文）")
     context: dict[str, ContextValue] | None = Field(None, description="预览用的变量；不填则用示例值")
 
 
