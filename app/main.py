@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api import errors
 from app.api.limits import BodySizeLimit
-from app.api.routes import assist, documents, editor_tools, health
+from app.api.routes import admin, assist, documents, editor_tools, health
 from app.assistant import EngineHolder
 from app.config import Settings, ShopDirectory
 from app.content.source import load_from_store, seed_store
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents.documents_router("template", "templates", "editor"))
     app.include_router(documents.documents_router("intent", "intents", "editor"))
     app.include_router(documents.documents_router("rule", "rules", "admin"))
+    app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")

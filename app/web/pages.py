@@ -163,6 +163,17 @@ async def setup(
     return _session_response(request, username, "/editor")
 
 
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_page(request: Request):
+    who = await _signed_in(request)
+    if who is None:
+        return _to_login(request)
+    if not who.allows("admin"):
+        return _render(request, "documents_list.html", who, 403, nav="admin", title="需要管理员权限", rows=[],
+                       headers=["—"], q="", can_edit=False, new_url="")
+    return _render(request, "admin.html", who, nav="admin")
+
+
 # -- editors ---------------------------------------------------------------------
 
 

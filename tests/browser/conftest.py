@@ -19,6 +19,7 @@ from app.store import AccountStore, open_engine
 CHROMIUM = os.environ.get("SHOUHOU_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 EDITOR = ("xiaomei", "editor-password-1")
+ADMIN = ("laoban", "admin-password-1")
 
 SHOPS = """
 default: flagship
@@ -47,6 +48,7 @@ def server(tmp_path_factory):
     (tmp / "shops.yaml").write_text(SHOPS, encoding="utf-8")
     accounts = AccountStore(open_engine(db_url))
     accounts.create_user(*EDITOR, "editor")
+    accounts.create_user(*ADMIN, "admin")
     port = _free_port()
     env = {**os.environ, "SHOUHOU_DATABASE_URL": db_url, "SHOUHOU_SHOPS_FILE": str(tmp / "shops.yaml"),
            "SHOUHOU_AGENT_ACCESS": "local"}
@@ -108,9 +110,9 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
-def login(page, who=EDITOR):
-    page.goto("/login?next=/editor")
+def login(page, who=EDITOR, target="/editor"):
+    page.goto(f"/login?next={target}")
     page.fill("input[name=username]", who[0])
     page.fill("input[name=password]", who[1])
     page.click("button[type=submit]")
-    page.wait_for_url("**/editor")
+    page.wait_for_url(f"**{target}")

@@ -1,8 +1,9 @@
 """End to end in headless Chromium: the agent workbench and the template editor."""
 
+import httpx
 import pytest
 
-from tests.browser.conftest import login
+from tests.browser.conftest import ADMIN, login
 
 pytestmark = pytest.mark.browser
 
@@ -125,3 +126,25 @@ def test_save_conflict_between_two_editors(browser, server):
     assert "祝您生活愉快" in a.input_value("#source")
     for pg in pages:
         pg.context.close()
+
+
+def test_admin_creates_and_revokes_an_api_key(page, server):
+    login(page, ADMIN, "/admin")
+    page.fill("#key-name", "im-bot-e2e")
+    page.click("#key-form button[type=submit]")
+    code = page.wait_for_selector("#new-key code")
+    key = code.inner_text()
+    assert key.startswith("shk_")
+    assert httpx.post(f"{server}/v1/check", json={"text": "好的"}, headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    page.on("dialog", lambda d: d.accept())
+    row = page.locator("#keys tr", has_text="im-bot-e2e")
+    row.locator("button").click()
+    page.wait_for_selector("#keys tr:has-text('im-bot-e2e'):has-text('已吊销')")
+    assert httpx.post(f"{server}/v1/check", json={"text": "好的"}, headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+def test_editor_cannot_open_admin(page):
+    login(page)
+    page.goto("/admin")
+    assert "需要管理员权限" in page.inner_text("h1")
+    assert page.locator("nav a[href='/admin']").count() == 0
