@@ -47,14 +47,14 @@ _NEGATORS = ("不是", "不算", "并非", "并不是", "也不是", "不存在"
 class MatchParams:
     """Weights and thresholds; the defaults come from cross-validation on the pack."""
 
-    C: float = 0.5  # LinearSVC regularisation
-    threshold: float = -0.5  # classifier margin at which a match is accepted (score 0.5)
+    C: float = 1.0  # LinearSVC regularisation
+    threshold: float = -0.55  # classifier margin at which a match is accepted (score 0.5)
     secondary_margin: float = 0.1  # a clause's second intent needs this much above the threshold
     slope: float = 4.0  # margin -> score steepness
     keyword_bonus: float = 0.35
     fuzzy_max_len: int = 8
     fuzzy_min_ratio: float = 85.0
-    oos_margin: float = -0.1  # out-of-scope wins when its margin is at least the best intent's plus this
+    oos_margin: float = -0.2  # out-of-scope wins when its margin is at least the best intent's plus this
     oos_keyword_margin: float = 0.25  # …plus this when the best intent has a keyword cue
 
     def score(self, margin: float) -> float:
