@@ -56,7 +56,7 @@ def clauses(text: str, min_len: int = 2) -> list[Clause]:
 
 
 class Featurizer:
-    """Features of a normalised text: words plus character 2- and 3-grams."""
+    """Features of a normalised text: words plus character 1- and 2-grams, cached per text."""
 
     def __init__(self, segmenter: Segmenter):
         self.segmenter = segmenter

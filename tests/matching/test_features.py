@@ -1,0 +1,50 @@
+"""Clauses and features: how the matcher sees a message."""
+
+import pytest
+
+from app.matching.features import Featurizer, clauses
+from app.text.normalize import normalize
+from app.text.segment import Segmenter
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("颜色不对，而且还少发了一件", ["颜色不对", "而且还少发了一件"]),
+        ("亲 收到了 鞋底开胶了 另外发票什么时候开", ["亲 收到了", "鞋底开胶了", "另外发票什么时候开"]),
+        ("在吗", ["在吗"]),
+        ("包装破了！！！里面杯子也碎了", ["包装破了", "里面杯子也碎了"]),
+    ],
+)
+def test_clauses_split_problems_and_keep_offsets(message, expected):
+    text = normalize(message).text
+    got = clauses(text)
+    assert [c.text for c in got] == expected
+    assert all(text[c.start : c.end] == c.text for c in got)
+
+
+@pytest.fixture(scope="module")
+def featurizer():
+    seg = Segmenter()
+    seg.add_words(["色差"])
+    return Featurizer(seg)
+
+
+def test_domain_words_stay_whole(featurizer):
+    feats = featurizer.features(normalize("这色差也太大了").text)
+    assert feats["w:色差"] == 1
+    assert feats["c2:色差"] == 1 and feats["c1:色"] == 1
+
+
+def test_new_domain_word_refreshes_cached_features(featurizer):
+    text = normalize("羽绒服一直钻毛").text
+    before = featurizer.features(text)
+    featurizer.segmenter.add_words(["一直钻毛"])
+    after = featurizer.features(text)
+    assert after["w:一直钻毛"] == 1 and before["w:一直钻毛"] == 0
+    assert before is not after
+
+
+def test_punctuation_and_spaces_are_not_features(featurizer):
+    feats = featurizer.features(normalize("好的！！ 谢谢").text)
+    assert not any(k.endswith(("!", " ")) for k in feats)
