@@ -50,7 +50,7 @@ class MatchParams:
     C: float = 1.0  # LinearSVC regularisation
     threshold: float = -0.55  # classifier margin at which a match is accepted (score 0.5)
     secondary_margin: float = 0.1  # a clause's second intent needs this much above the threshold
-    slope: float = 4.0  # margin -> score steepness
+    slope: float = 2.5  # margin -> score steepness (display only: decisions use margins)
     keyword_bonus: float = 0.35
     fuzzy_max_len: int = 8
     fuzzy_min_ratio: float = 85.0
@@ -161,7 +161,7 @@ class IntentMatcher:
             # per-call input validation, and the index is rebuilt on every content edit anyway.
             self._coef_t = np.ascontiguousarray(coef.T)
             self._bias = bias
-            self._classes = list(svm.classes_)
+            self._classes = [str(c) for c in svm.classes_]
         else:  # a single intent and no out-of-scope examples: nothing to tell apart
             self._coef_t, self._bias, self._classes = None, None, labels
 
@@ -179,19 +179,22 @@ class IntentMatcher:
 
     # -- one view: the whole message or one clause ---------------------------------
 
-    def _keyword_hits(self, text: str) -> dict[str, str]:
+    def _keyword_hits(self, text: str) -> tuple[dict[str, str], set[str]]:
+        """Intents whose keywords occur in ``text``, and those whose keywords occur only negated."""
         hits: dict[str, str] = {}
+        negated: set[str] = set()
         if not self._has_keywords:
-            return hits
+            return hits, negated
         for end, (kw, ids) in self._keywords.iter(text):
             start = end - len(kw) + 1
             before = text[max(0, start - 4) : start]
             if any(before.endswith(neg) for neg in _NEGATORS):
+                negated.update(ids)
                 continue
             for i in ids:
                 if len(kw) > len(hits.get(i, "")):
                     hits[i] = kw
-        return hits
+        return hits, negated - set(hits)
 
     def _vector(self, text: str) -> tuple[list[int], np.ndarray]:
         """TF-IDF (sublinear tf, L2-normalised) of ``text`` as (columns, values)."""
@@ -217,7 +220,7 @@ class IntentMatcher:
     def _view(self, text: str, start: int, whole: bool) -> _View:
         p = self.params
         margins = self._margins(text)
-        keywords = self._keyword_hits(text)
+        keywords, negated = self._keyword_hits(text)
         fuzzy: dict[str, tuple[float, str]] = {}
         if whole and len(text) <= p.fuzzy_max_len:
             for example, ratio, i in process.extract(text, self._texts, scorer=fuzz.ratio, limit=5):
@@ -227,6 +230,9 @@ class IntentMatcher:
         adjusted = dict(margins)
         for label in keywords:
             adjusted[label] = adjusted.get(label, p.threshold) + p.keyword_bonus
+        for label in negated:  # "不是色差": the buyer rules this intent out, whatever else it resembles
+            if label in adjusted:
+                adjusted[label] = min(adjusted[label], p.threshold - p.keyword_bonus)
         for label, (ratio, _) in fuzzy.items():
             # A near-identical short example is as good as a confident classifier.
             adjusted[label] = max(adjusted.get(label, -9.0), p.threshold + (ratio - 0.8) * 2)

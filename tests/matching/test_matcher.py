@@ -1,0 +1,42 @@
+"""The matcher's judgement on messages written for these tests (not taken from any eval set)."""
+
+import pytest
+
+
+def ids(engine, message):
+    return [m.id for m in engine.matcher.match(message).intents]
+
+
+def test_negated_keyword_rules_an_intent_out(engine):
+    got = ids(engine, "不是色差，是你们发错颜色了，我拍的黑色")
+    assert got[0] == "wrong_item"
+    assert "color_difference" not in got
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("鞋底开胶了而且鞋带也少了一根", {"quality_defect", "missing_item"}),
+        ("快递五天没动了 再不到我就投诉到平台", {"logistics_delay", "complaint_escalation"}),
+    ],
+)
+def test_each_problem_is_found(engine, message, expected):
+    assert expected <= set(ids(engine, message))
+
+
+def test_scores_are_ordered_and_bounded(engine):
+    res = engine.matcher.match("收到的杯子碎了，箱子也压扁了，还少了一个杯盖")
+    scores = [m.score for m in res.intents]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < s <= 1 for s in scores)
+
+
+def test_no_confident_match_keeps_the_nearest_for_the_ui(engine):
+    res = engine.matcher.match("周末去哪里爬山比较好")
+    assert res.intents == []
+    assert res.best_rejected is None or res.best_rejected.score < 0.5
+
+
+def test_typos_and_homophones(engine):
+    assert ids(engine, "这个色查太大了吧")[:1] == ["color_difference"]
+    assert ids(engine, "东西漏法了一件")[:1] == ["missing_item"]
