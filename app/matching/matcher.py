@@ -43,6 +43,17 @@ OOS = "_out_of_scope"
 _NEGATORS = ("不是", "不算", "并非", "并不是", "也不是", "不存在", "没什么", "没有什么")
 
 
+def _negated(text: str, start: int) -> bool:
+    """Does a negation end right before ``start``?  "是不是正品" asks; it does not negate."""
+    for neg in _NEGATORS:
+        if text.endswith(neg, 0, start):
+            i = start - len(neg)
+            a_not_a = neg[0] == "不" and i > 0 and text[i - 1] == neg[1]
+            if not a_not_a:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class MatchParams:
     """Weights and thresholds; the defaults come from cross-validation on the pack."""
@@ -187,8 +198,7 @@ class IntentMatcher:
             return hits, negated
         for end, (kw, ids) in self._keywords.iter(text):
             start = end - len(kw) + 1
-            before = text[max(0, start - 4) : start]
-            if any(before.endswith(neg) for neg in _NEGATORS):
+            if _negated(text, start):
                 negated.update(ids)
                 continue
             for i in ids:

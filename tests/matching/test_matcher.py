@@ -40,3 +40,7 @@ def test_no_confident_match_keeps_the_nearest_for_the_ui(engine):
 def test_typos_and_homophones(engine):
     assert ids(engine, "这个色查太大了吧")[:1] == ["color_difference"]
     assert ids(engine, "东西漏法了一件")[:1] == ["missing_item"]
+
+
+def test_a_not_a_question_is_not_a_negation(engine):
+    assert "authenticity" in ids(engine, "你们家卖的到底是不是正品啊")
