@@ -97,7 +97,9 @@ async def workbench(request: Request):
     except ProblemError:
         return _to_login(request)
     shops = request.app.state.shops
-    return _render(request, "workbench.html", who, nav="workbench", shops=shops.shops, default_shop=shops.default_key)
+    labels = {v.name: v.label for v in _engine(request).pack.variables.values()}
+    return _render(request, "workbench.html", who, nav="workbench", shops=shops.shops, default_shop=shops.default_key,
+                   variable_labels=labels)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -148,3 +148,11 @@ def test_editor_cannot_open_admin(page):
     page.goto("/admin")
     assert "需要管理员权限" in page.inner_text("h1")
     assert page.locator("nav a[href='/admin']").count() == 0
+
+
+def test_missing_context_is_named_in_chinese(page):
+    page.goto("/")
+    page.fill("#message", "显示签收了但是我没收到")
+    page.click("#ask-button")
+    missing = page.wait_for_selector(".suggestion .missing")
+    assert "买家昵称" in missing.inner_text() and "buyer_name" not in missing.inner_text()

@@ -4,6 +4,7 @@
   const { api, el, debounce, copyText, highlighted, severityName } = shouhou;
   const $ = (id) => document.getElementById(id);
   const form = $("ask");
+  const labels = JSON.parse($("suggestions").dataset.labels || "{}");
 
   function flagItem(f) {
     return el("li", { class: `flag sev-${f.severity}` },
@@ -32,11 +33,13 @@
         checkDraft();
         setTimeout(() => { copy.textContent = "复制"; }, 1500);
       });
+      // Placeholders are listed as "请补全"; the other findings are worth a look before sending.
+      const findings = s.flags.filter((f) => f.rule !== "unfilled_placeholder");
       return el("li", { class: "suggestion", "data-template": s.template_id },
         el("div", { class: "meta" }, el("span", { class: "title" }, s.title), copy),
         el("p", { class: "text" }, s.text),
-        s.missing_vars.length ? el("p", { class: "missing" }, "请补全：", s.missing_vars.join("、")) : null,
-        s.flags.length ? el("ul", { class: "flags" }, s.flags.map(flagItem)) : null);
+        s.missing_vars.length ? el("p", { class: "missing" }, "请补全：", s.missing_vars.map((v) => labels[v] || v).join("、")) : null,
+        findings.length ? el("ul", { class: "flags" }, findings.map(flagItem)) : null);
     }));
   }
 
