@@ -35,7 +35,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(256 * 1024, description="请求体上限（字节），超过返回 413")
     session_hours: int = Field(12, description="网页登录会话有效期（小时）")
     secure_cookies: bool = Field(False, description="会话 cookie 加 Secure（部署在 HTTPS 后时打开）")
-    environment: Literal["development", "production"] = "development"
 
     @property
     def intents_dir(self) -> Path:
