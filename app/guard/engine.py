@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.guard.checks import CHECKS, HitContext
 from app.guard.matcher import Hit, Matcher
-from app.guard.rules import SEVERITY_RANK, Rule, Severity, load_rules
+from app.guard.rules import SEVERITY_RANK, AlertSpec, Rule, Severity, load_rules
 from app.guard.views import Views, make_views
 from app.shop import ShopProfile
 
@@ -84,24 +84,10 @@ class Guard:
 
     def _decide(self, hit: Hit, views: Views, shop: ShopProfile | None) -> _Found | None:
         rule = self.rules[hit.spec]
-        if self._matcher.cancelled(hit, views):
+        decided = _judge(rule, self._matcher, hit, views, shop)
+        if decided is None:
             return None
-        severity, message = rule.severity, rule.message
-        if rule.check is not None:
-            ctx = HitContext(
-                hit.text,
-                dict(hit.groups),
-                self._matcher.sentence_of(hit, views),
-                views.compact.text,
-                shop,
-                rule.params,
-            )
-            verdict = CHECKS[rule.check](ctx)
-            if verdict is None:
-                return None
-            severity = verdict.severity or severity
-            message = verdict.message or message
-        return _Found(hit.spec, hit.start, hit.end, severity, message)
+        return _Found(hit.spec, hit.start, hit.end, *decided)
 
     def _drop_general(self, found: list[_Found], raw: list[Hit]) -> list[_Found]:
         """A hit that lies inside a raw hit of a more specific rule is that rule's to judge,
@@ -152,25 +138,29 @@ class Guard:
         seen: set[tuple[str, str]] = set()
         for hit in sorted(self._alerts.raw_hits(views), key=lambda h: h.start):
             rule = self._alert_rules[hit.spec]
-            spec = rule.alert
-            if self._alerts.cancelled(hit, views):
+            decided = _judge(rule.alert, self._alerts, hit, views, shop)
+            if decided is None:
                 continue
-            severity, text = spec.severity, spec.message
-            if spec.check is not None:
-                ctx = HitContext(
-                    hit.text,
-                    dict(hit.groups),
-                    self._alerts.sentence_of(hit, views),
-                    views.compact.text,
-                    shop,
-                    spec.params,
-                )
-                verdict = CHECKS[spec.check](ctx)
-                if verdict is None:
-                    continue
-                severity = verdict.severity or severity
-                text = verdict.message or text
+            severity, text = decided
             if (rule.id, text) not in seen:
                 seen.add((rule.id, text))
                 out.append((rule, severity, text))
         return out
+
+
+def _judge(
+    spec: Rule | AlertSpec, matcher: Matcher, hit: Hit, views: Views, shop: ShopProfile | None
+) -> tuple[str, str] | None:
+    """``(severity, message)`` for a hit of a rule or an alert, or None when a cue cancels it
+    or its shop check clears it."""
+    if matcher.cancelled(hit, views):
+        return None
+    severity, message = spec.severity, spec.message
+    if spec.check is not None:
+        ctx = HitContext(hit.text, dict(hit.groups), matcher.sentence_of(hit, views), views.compact.text, shop, spec.params)
+        verdict = CHECKS[spec.check](ctx)
+        if verdict is None:
+            return None
+        severity = verdict.severity or severity
+        message = verdict.message or message
+    return severity, message
