@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
 
     @app.middleware("http")

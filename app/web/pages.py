@@ -8,9 +8,10 @@ for who may do what live in one place.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
@@ -165,23 +166,29 @@ async def setup(
     return _session_response(request, username, "/editor")
 
 
-@router.get("/admin", response_class=HTMLResponse)
-async def admin_page(request: Request):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
-    if not who.allows("admin"):
-        return _render(request, "documents_list.html", who, 403, nav="admin", title="需要管理员权限", rows=[],
-                       headers=["—"], q="", can_edit=False, new_url="")
-    return _render(request, "admin.html", who, nav="admin")
-
-
 # -- editors ---------------------------------------------------------------------
 
 
-async def _signed_in(request: Request) -> Principal | None:
+class LoginRequired(Exception):
+    """Raised by ``signed_in``; ``install`` turns it into a redirect to the sign-in page."""
+
+
+async def signed_in(request: Request) -> Principal:
+    """The signed-in person, for the editor pages; anyone else is sent to /login."""
     who = await _who(request)
-    return who if who is not None and who.via == "session" else None
+    if who is None or who.via != "session":
+        raise LoginRequired
+    return who
+
+
+SignedIn = Annotated[Principal, Depends(signed_in)]
+
+
+def install(app) -> None:
+    async def to_login(request: Request, exc: LoginRequired):
+        return _to_login(request)
+
+    app.add_exception_handler(LoginRequired, to_login)
 
 
 def _engine(request: Request):
@@ -189,10 +196,7 @@ def _engine(request: Request):
 
 
 @router.get("/editor", response_class=HTMLResponse)
-async def templates_list(request: Request, q: str = "", intent: str = "", tag: str = ""):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def templates_list(request: Request, who: SignedIn, q: str = "", intent: str = "", tag: str = ""):
     engine = _engine(request)
     versions = {i.key: i.current_version for i in request.app.state.store.list("template")}
     rows = []
@@ -229,29 +233,20 @@ def _edit_page(request: Request, who: Principal, plural: str, kind: str, key: st
 
 
 @router.get("/editor/templates/new", response_class=HTMLResponse)
-async def template_new(request: Request, intent: str = "greeting"):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def template_new(request: Request, who: SignedIn, intent: str = "greeting"):
     return _edit_page(request, who, "templates", "template", None, "templates", "新建模板",
                       "模板文件（--- 之间是元数据，下面是正文）", "editor", NEW_TEMPLATE.format(intent=intent))
 
 
 @router.get("/editor/templates/{key:path}", response_class=HTMLResponse)
-async def template_edit(request: Request, key: str):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def template_edit(request: Request, who: SignedIn, key: str):
     tpl = _engine(request).pack.templates.get(key)
     return _edit_page(request, who, "templates", "template", key, "templates", f"模板：{tpl.title if tpl else key}",
                       "模板文件（--- 之间是元数据，下面是正文）", "editor")
 
 
 @router.get("/editor/intents", response_class=HTMLResponse)
-async def intents_list(request: Request, q: str = ""):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def intents_list(request: Request, who: SignedIn, q: str = ""):
     engine = _engine(request)
     rows = [
         {"id": i.id, "name": i.label, "url": f"/editor/intents/{i.id}",
@@ -265,28 +260,19 @@ async def intents_list(request: Request, q: str = ""):
 
 
 @router.get("/editor/intents/new", response_class=HTMLResponse)
-async def intent_new(request: Request):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def intent_new(request: Request, who: SignedIn):
     return _edit_page(request, who, "intents", "intent", None, "intents", "新建意图", "意图文件（YAML）", "editor", NEW_INTENT)
 
 
 @router.get("/editor/intents/{key}", response_class=HTMLResponse)
-async def intent_edit(request: Request, key: str):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def intent_edit(request: Request, who: SignedIn, key: str):
     spec = _engine(request).pack.intents.get(key)
     return _edit_page(request, who, "intents", "intent", key, "intents", f"意图：{spec.label if spec else key}",
                       "意图文件（YAML：例句 examples、关键词 keywords）", "editor")
 
 
 @router.get("/editor/rules", response_class=HTMLResponse)
-async def rules_list(request: Request, q: str = ""):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def rules_list(request: Request, who: SignedIn, q: str = ""):
     rules = _engine(request).rules
     sev = {"block": "禁止", "warn": "警告", "info": "提示"}
     rows = [
@@ -299,18 +285,18 @@ async def rules_list(request: Request, q: str = ""):
 
 
 @router.get("/editor/rules/new", response_class=HTMLResponse)
-async def rule_new(request: Request):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def rule_new(request: Request, who: SignedIn):
     return _edit_page(request, who, "rules", "rule", None, "rules", "新建规则", "规则文件（YAML）", "admin", "id: new_rule\n")
 
 
 @router.get("/editor/rules/{key}", response_class=HTMLResponse)
-async def rule_edit(request: Request, key: str):
-    who = await _signed_in(request)
-    if who is None:
-        return _to_login(request)
+async def rule_edit(request: Request, who: SignedIn, key: str):
     return _edit_page(request, who, "rules", "rule", key, "rules", f"风险规则：{key}", "规则文件（YAML）", "admin")
 
 
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_page(request: Request, who: SignedIn):
+    if not who.allows("admin"):
+        return _render(request, "documents_list.html", who, 403, nav="admin", title="需要管理员权限", rows=[],
+                       headers=["—"], q="", can_edit=False, new_url="")
+    return _render(request, "admin.html", who, nav="admin")
