@@ -155,12 +155,17 @@ def _judge(
     or its shop check clears it."""
     if matcher.cancelled(hit, views):
         return None
+    hedged = matcher.hedged(hit, views)
     severity, message = spec.severity, spec.message
     if spec.check is not None:
         ctx = HitContext(hit.text, dict(hit.groups), matcher.sentence_of(hit, views), views.compact.text, shop, spec.params)
         verdict = CHECKS[spec.check](ctx)
         if verdict is None:
             return None
+        if hedged and verdict.severity is None:
+            return None  # a hedged promise the shop can keep
         severity = verdict.severity or severity
         message = verdict.message or message
+    elif hedged:
+        return None
     return severity, message

@@ -77,6 +77,7 @@ class _Compiled:
         self.after = _cue_regex(c.after)
         self.clause = _cue_regex(c.clause)
         self.sentence = _cue_regex(c.sentence)
+        self.hedge = _cue_regex(c.hedge)
 
 
 class Matcher:
@@ -203,6 +204,15 @@ class Matcher:
         ):
             return True
         return False
+
+    def hedged(self, hit: Hit, views: Views) -> bool:
+        """Does a hedge cue of the hit's spec (大概, 预计) stand in the hit's clause?"""
+        c = self.specs[hit.spec]
+        if c.hedge is None:
+            return False
+        cs, ce = views.to_compact(hit.start, hit.end)
+        lo, hi = views.bounds(cs, ce)
+        return c.hedge.search(views.compact.text, lo, hi) is not None
 
     def sentence_of(self, hit: Hit, views: Views) -> str:
         cs, ce = views.to_compact(hit.start, hit.end)

@@ -213,7 +213,9 @@ class Cancel(BaseModel):
     - ``before``: ends at most ``window`` characters before the hit, same clause (不能 保证明天到);
     - ``after``: starts at most ``window`` characters after the hit, same clause (发韵达 可以吗);
     - ``clause``: anywhere in the hit's clause (帮您确认一下韵达能不能发);
-    - ``sentence``: anywhere in the hit's sentence (…，具体以物流为准).
+    - ``sentence``: anywhere in the hit's sentence (…，具体以物流为准);
+    - ``hedge``: anywhere in the hit's clause, softens the promise (大概明天发) — but a shop
+      check that finds the promise too late for the shop still flags it (大概半个月后发).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -223,6 +225,7 @@ class Cancel(BaseModel):
     after: list[str] = Field(default_factory=list)
     clause: list[str] = Field(default_factory=list)
     sentence: list[str] = Field(default_factory=list)
+    hedge: list[str] = Field(default_factory=list)
 
 
 class MatchSpec(BaseModel):
