@@ -17,6 +17,7 @@ from app.content.models import IntentSpec, OutOfScope, ReplyTemplate, TemplateMe
 
 FRONT_MATTER = "---"
 OUT_OF_SCOPE_FILE = "_out_of_scope.yaml"
+VARIABLES_FILE = "variables.yaml"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,22 @@ def template_path(template_id: str) -> str:
     return f"{template_id}.j2"
 
 
+def load_variables(path: Path) -> tuple[dict[str, Variable], list[Problem]]:
+    """``templates/variables.yaml``: the variables templates may use, and their placeholder labels."""
+    variables: dict[str, Variable] = {}
+    problems: list[Problem] = []
+    if not path.exists():
+        return variables, problems
+    data, _ = _yaml_with_lines(path.read_text(encoding="utf-8"))
+    for item in (data or {}).get("variables", []):
+        try:
+            v = Variable.model_validate(item)
+            variables[v.name] = v
+        except ValidationError as e:
+            problems.append(Problem(str(path), 1, str(e)))
+    return variables, problems
+
+
 def load_content(intents_dir: Path, templates_dir: Path) -> tuple[ContentPack, list[Problem]]:
     """Load every intent and template file; return the pack and every problem found."""
     pack = ContentPack()
@@ -145,15 +162,8 @@ def load_content(intents_dir: Path, templates_dir: Path) -> tuple[ContentPack, l
                 problems.append(Problem(rel, 1, f"重复的意图 id：{obj.id}"))
             pack.intents[obj.id] = obj
 
-    vars_file = templates_dir.parent / "variables.yaml"
-    if vars_file.exists():
-        data, _ = _yaml_with_lines(vars_file.read_text(encoding="utf-8"))
-        for item in (data or {}).get("variables", []):
-            try:
-                v = Variable.model_validate(item)
-                pack.variables[v.name] = v
-            except ValidationError as e:
-                problems.append(Problem(str(vars_file), 1, str(e)))
+    pack.variables, var_problems = load_variables(templates_dir.parent / VARIABLES_FILE)
+    problems += var_problems
 
     for path in sorted(templates_dir.rglob("*.j2")):
         rel = str(path)

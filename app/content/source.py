@@ -12,18 +12,18 @@ from pathlib import Path
 
 from app.config import Settings
 from app.content.files import (
+    VARIABLES_FILE,
     ContentPack,
     OutOfScope,
     Problem,
     load_content,
+    load_variables,
     parse_intent,
     parse_template,
 )
-from app.content.models import IntentSpec, Variable
+from app.content.models import IntentSpec
 from app.guard.rules import Rule, parse_rule, read_rules
 from app.store.content import ContentStore
-
-VARIABLES_FILE = "variables.yaml"
 
 
 def load_from_files(settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
@@ -105,14 +105,5 @@ def load_from_store(store: ContentStore, settings: Settings) -> tuple[ContentPac
         problems += probs
         if rule is not None:
             rules.append(rule)
-    pack.variables = load_variables(settings.templates_dir.parent / VARIABLES_FILE)
-    return pack, rules, problems
-
-
-def load_variables(path: Path) -> dict[str, Variable]:
-    import yaml
-
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {v["name"]: Variable.model_validate(v) for v in data.get("variables", [])}
+    pack.variables, var_problems = load_variables(settings.templates_dir.parent / VARIABLES_FILE)
+    return pack, rules, [*problems, *var_problems]
