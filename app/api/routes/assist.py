@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter
 
 from app.api.auth import AgentDep
@@ -13,10 +11,6 @@ from app.api.schemas import CheckRequest, CheckResponse, SuggestRequest, Suggest
 router = APIRouter(prefix="/v1", tags=["客服"])
 
 NO_MATCH_NOTE = "没有把握匹配到售后问题，建议人工回复。"
-
-
-def _flag(f) -> dict:
-    return f.model_dump() if hasattr(f, "model_dump") else asdict(f)
 
 
 @router.post("/suggest", response_model=SuggestResponse, response_model_exclude_unset=True, summary="买家消息 → 意图与建议回复")
@@ -38,11 +32,11 @@ def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, _: AgentDe
                 "title": s.title,
                 "text": s.text,
                 "missing_vars": s.missing_vars,
-                "flags": [_flag(f) for f in s.flags],
+                "flags": [f.model_dump() for f in s.flags],
             }
             for s in result.suggestions
         ],
-        "alerts": [_flag(a) for a in result.alerts],
+        "alerts": [a.model_dump() for a in result.alerts],
         "entities": [e.as_dict() for e in result.entities],
         "no_match": not intents,
         "note": None if intents else NO_MATCH_NOTE,
@@ -52,4 +46,4 @@ def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, _: AgentDe
 @router.post("/check", response_model=CheckResponse, summary="检查回复草稿中的风险承诺与违规")
 def check(body: CheckRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
-    return {"flags": [_flag(f) for f in engine.check(body.text, shop)]}
+    return {"flags": [f.model_dump() for f in engine.check(body.text, shop)]}

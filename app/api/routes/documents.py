@@ -88,7 +88,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             raise ProblemError(404, f"没有这个{label}：{key}")
         return v
 
-    def checked(request: Request, engine, body: SaveBody, key: str | None):
+    def checked(engine, body: SaveBody, key: str | None):
         result = validate(kind, body.source, engine)
         if result.key is not None and key is not None and result.key != key:
             result.problems.append({"line": 2, "message": f"id 不能修改：应为 {key}（新建请用 POST）"})
@@ -132,7 +132,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
 
     @router.post("", status_code=201, summary=f"新建{label}")
     def create(body: SaveBody, request: Request, response: Response, store: StoreDep, engine: EngineDep, who: Writer) -> dict:
-        result = checked(request, engine, body, None)
+        result = checked(engine, body, None)
         try:
             v = store.save(kind, result.key, body.source, author=who.name, comment=body.comment or "新建", base_version=None)
         except Conflict as c:
@@ -170,7 +170,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         old = store.get(kind, key, body.version)
         if old is None or old.deleted:
             raise ProblemError(404, f"{label} {key} 没有第{body.version}版")
-        checked(request, engine, SaveBody(source=old.body, confirm_warnings=True), key)
+        checked(engine, SaveBody(source=old.body, confirm_warnings=True), key)
         try:
             v = store.rollback(kind, key, body.version, author=who.name, base_version=base)
         except Conflict as c:
@@ -190,7 +190,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
     ) -> dict:
         base = resolve_base(if_match, body.base_version, "修改")
         current(store, key)
-        checked(request, engine, body, key)
+        checked(engine, body, key)
         try:
             v = store.save(kind, key, body.source, author=who.name, comment=body.comment, base_version=base)
         except Conflict as c:
