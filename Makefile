@@ -22,6 +22,7 @@ browser:
 test: setup browser
 	$(BIN)/ruff check app tests benchmarks scripts
 	$(BIN)/shouhou lint
+	$(BIN)/python ../shared/eval/check_copies.py
 	$(BIN)/pytest
 
 lint: setup
@@ -33,7 +34,9 @@ bench: setup
 	$(BIN)/python benchmarks/crossval.py
 
 eval: setup
+	$(BIN)/python ../shared/eval/evaluate.py intents ../shared/eval/real_dev_intents.jsonl -q
 	$(BIN)/python ../shared/eval/evaluate.py intents ../shared/eval/dev_intents.jsonl -q
+	$(BIN)/python ../shared/eval/evaluate.py risks ../shared/eval/real_dev_risks.jsonl -q
 	$(BIN)/python ../shared/eval/evaluate.py risks ../shared/eval/dev_risks.jsonl -q
 
 clean:
