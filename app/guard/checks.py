@@ -6,6 +6,12 @@ for each outcome live in the rule's ``params.messages``.  A check gets the hit
 and returns a ``Verdict`` (keep it, perhaps with another severity or message) or
 ``None`` (the hit is fine for this shop).
 
+Every check declares the parameters it takes as a pydantic model (``CarrierParams``,
+``ShipTimeParams`` …, extra keys forbidden).  A rule's ``params`` are validated
+against that model when the rule is parsed, so a typo (``severty:``), a wrong type
+or an unknown ``{placeholder}`` in a message is reported with its line instead of
+failing on the first text checked.
+
 Cautious defaults when the shop profile lacks the fact (documented per check):
 
 - ``carrier``: carriers unknown → ``params.unknown`` severity (warn) — check before promising;
@@ -20,12 +26,58 @@ Cautious defaults when the shop profile lacks the fact (documented per check):
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.shop import ShopProfile
 from app.text.lexicon import couriers
+
+#: What a check may turn a hit into: a severity, or ``drop`` (no flag).
+Outcome = Literal["block", "warn", "info", "drop"]
+CheckSeverity = Literal["block", "warn", "info"]
+
+
+def _placeholders(template: str) -> set[str]:
+    """The ``{name}`` fields of a message template; raises ValueError on a broken one."""
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name is not None:
+            if not name.isidentifier():
+                raise ValueError(f"占位符 {{{name}}} 写法不对（应为 {{名称}}）")
+            names.add(name)
+    return names
+
+
+class CheckParams(BaseModel):
+    """The parameters of a named check; each check has its own subclass."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Messages(CheckParams):
+    """Messages per outcome; ``PLACEHOLDERS`` are the ``{names}`` a message may use."""
+
+    PLACEHOLDERS: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _known_placeholders(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            unknown = sorted(_placeholders(v) - cls.PLACEHOLDERS)
+            if unknown:
+                allowed = "、".join("{" + n + "}" for n in sorted(cls.PLACEHOLDERS)) or "无"
+                raise ValueError(
+                    f"消息里用了未知的占位符 {'、'.join('{' + n + '}' for n in unknown)}（可用：{allowed}）"
+                )
+        return v
+
+
+class NoParams(CheckParams):
+    """A check that takes no parameters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +93,11 @@ class HitContext:
     sentence: str  # the normalised sentence around the hit
     document: str  # the whole normalised text (without spaces)
     shop: ShopProfile | None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: CheckParams = NoParams()
 
     def say(self, outcome: str, default: str | None = None, **values: Any) -> str | None:
-        template = (self.params.get("messages") or {}).get(outcome, default)
+        messages = getattr(self.params, "messages", None)
+        template = getattr(messages, outcome, None) or default
         if template is None:
             return None
         try:
@@ -55,21 +108,98 @@ class HitContext:
 
 Check = Callable[[HitContext], Verdict | None]
 CHECKS: dict[str, Check] = {}
+#: The parameter model of each named check.
+CHECK_PARAMS: dict[str, type[CheckParams]] = {}
 
 
-def check(name: str) -> Callable[[Check], Check]:
+def check(name: str, params: type[CheckParams] = NoParams) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
         CHECKS[name] = fn
+        CHECK_PARAMS[name] = params
         return fn
 
     return register
+
+
+def parse_params(name: str, data: Any) -> CheckParams:
+    """``data`` (a rule's ``params``) as the parameter model of check ``name``.
+
+    Raises pydantic's ``ValidationError`` (locations relative to ``params``), or
+    ``KeyError`` for an unknown check.
+    """
+    return CHECK_PARAMS[name].model_validate({} if data is None else data)
+
+
+# ------------------------------------------------------------------ parameters
+
+
+class CarrierMessages(Messages):
+    PLACEHOLDERS: ClassVar[frozenset[str]] = frozenset({"courier", "carriers"})
+
+    in_shop: str | None = None
+    not_in_shop: str | None = None
+    unknown: str | None = None
+
+
+class CarrierParams(CheckParams):
+    """``carrier``: what each outcome becomes (a severity, or ``drop``)."""
+
+    in_shop: Outcome = "drop"
+    #: None: the rule's own severity
+    not_in_shop: Outcome | None = None
+    unknown: Outcome = "warn"
+    messages: CarrierMessages = CarrierMessages()
+
+
+class ShipTimeMessages(Messages):
+    PLACEHOLDERS: ClassVar[frozenset[str]] = frozenset({"limit", "when"})
+
+    late: str | None = None
+
+
+class ShipTimeParams(CheckParams):
+    """``ship_time``: the severity of a promise later than the shop's window, and how
+    many hours from now a time word means at the latest (今天: 24, 明天: 48 …)."""
+
+    late: CheckSeverity = "block"
+    words: dict[Annotated[str, Field(min_length=1)], Annotated[float, Field(ge=0, le=24 * 366)]] = {}
+    messages: ShipTimeMessages = ShipTimeMessages()
+
+
+class InvoiceMessages(Messages):
+    PLACEHOLDERS: ClassVar[frozenset[str]] = frozenset({"amount", "paid", "category", "company"})
+
+    amount: str | None = None
+    category: str | None = None
+    company: str | None = None
+
+
+class InvoiceParams(CheckParams):
+    """``invoice``: ``paid`` finds the paid amount in the text (a regex whose first
+    group is the amount)."""
+
+    paid: str | None = None
+    messages: InvoiceMessages = InvoiceMessages()
+
+    @field_validator("paid")
+    @classmethod
+    def _paid_regex(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            compiled = re.compile(v)
+        except re.error as e:
+            raise ValueError(f"不是有效的正则表达式：{e}") from None
+        if compiled.groups < 1:
+            raise ValueError("正则表达式要有一个括号分组，用来取出金额")
+        return v
 
 
 def _canonical_courier(word: str) -> str:
     return couriers().canonical(word) or word
 
 
-@check("carrier")
+@check("carrier", CarrierParams)
 def carrier(ctx: HitContext) -> Verdict | None:
     """A named courier against ``shop.carriers``.
 
@@ -87,7 +217,8 @@ def carrier(ctx: HitContext) -> Verdict | None:
         outcome = "in_shop"
     else:
         outcome = "not_in_shop"
-    severity = ctx.params.get(outcome, {"in_shop": "drop", "unknown": "warn"}.get(outcome))
+    params = ctx.params if isinstance(ctx.params, CarrierParams) else CarrierParams()
+    severity = getattr(params, outcome)
     if severity == "drop":
         return None
     shown = "、".join(carriers) if carriers else ""
@@ -150,13 +281,12 @@ _UNIT_HOURS = {
 }
 
 
-def hours_of(when: str, params: dict[str, Any]) -> float | None:
+def hours_of(when: str, words: dict[str, float]) -> float | None:
     """How many hours from now a time expression means at the latest, if it can be told.
 
-    ``params.words`` maps words to hours (今天: 24, 明天: 48, 下周: 336 …); amounts
-    with a unit (10天后, 48小时内) are computed.
+    ``words`` maps words to hours (今天: 24, 明天: 48, 下周: 336 …, the rule's
+    ``params.words``); amounts with a unit (10天后, 48小时内) are computed.
     """
-    words = params.get("words") or {}
     for word in sorted(words, key=len, reverse=True):  # 大后天 before 后天
         hours = words[word]
         if word in when:
@@ -172,7 +302,7 @@ def hours_of(when: str, params: dict[str, Any]) -> float | None:
     return None
 
 
-@check("ship_time")
+@check("ship_time", ShipTimeParams)
 def ship_time(ctx: HitContext) -> Verdict | None:
     """A promised shipping time against ``shop.ship_within_hours``.
 
@@ -185,12 +315,11 @@ def ship_time(ctx: HitContext) -> Verdict | None:
     limit = ctx.shop.ship_within_hours if ctx.shop else None
     within = ctx.groups.get("within")
     when = ctx.groups.get("when") or within or ctx.text
-    hours = hours_of(when, ctx.params)
+    params = ctx.params if isinstance(ctx.params, ShipTimeParams) else ShipTimeParams()
+    hours = hours_of(when, params.words)
     late = limit is not None and hours is not None and hours > limit
     if late:
-        return Verdict(
-            ctx.params.get("late", "block"), ctx.say("late", None, limit=limit, when=when)
-        )
+        return Verdict(params.late, ctx.say("late", None, limit=limit, when=when))
     if within and not ctx.groups.get("firm"):
         return None  # "72小时内发货" restates the policy; "保证2小时内发出" is a promise
     return Verdict()
@@ -202,7 +331,7 @@ def _in_list(word: str, items: list[str] | None) -> bool:
     return any(word in item or item in word for item in items if item)
 
 
-@check("invoice")
+@check("invoice", InvoiceParams)
 def invoice(ctx: HitContext) -> Verdict | None:
     """An invoice issuer (group ``company``) or category (group ``category``) against
     ``shop.invoice``; fine when it is the shop's own company or category.
@@ -216,7 +345,7 @@ def invoice(ctx: HitContext) -> Verdict | None:
     category = ctx.groups.get("category")
     amount = ctx.groups.get("amount")
     if amount is not None:
-        paid_re = ctx.params.get("paid")
+        paid_re = ctx.params.paid if isinstance(ctx.params, InvoiceParams) else None
         m = re.search(paid_re, ctx.document) if paid_re else None
         paid = parse_number(m.group(1)) if m else None
         asked = parse_number(amount)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from app.guard.checks import CHECKS, HitContext
+from app.guard.checks import CHECKS, HitContext, NoParams
 from app.guard.matcher import Hit, Matcher
 from app.guard.rules import SEVERITY_RANK, AlertSpec, Rule, Severity, load_rules
 from app.guard.views import Views, make_views
@@ -158,7 +158,8 @@ def _judge(
     hedged = matcher.hedged(hit, views)
     severity, message = spec.severity, spec.message
     if spec.check is not None:
-        ctx = HitContext(hit.text, dict(hit.groups), matcher.sentence_of(hit, views), views.compact.text, shop, spec.params)
+        params = spec.params if spec.params is not None else NoParams()
+        ctx = HitContext(hit.text, dict(hit.groups), matcher.sentence_of(hit, views), views.compact.text, shop, params)
         verdict = CHECKS[spec.check](ctx)
         if verdict is None:
             return None

@@ -30,8 +30,17 @@ from typing import Any, Literal
 
 import opencc
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from app.guard.checks import CHECK_PARAMS, CHECKS, CheckParams, parse_params
 from app.shop import ShopProfile
 from app.text.lexicon import couriers
 from app.text.normalize import normalize
@@ -239,9 +248,34 @@ class MatchSpec(BaseModel):
     cancel: Cancel = Field(default_factory=Cancel)
     #: Regular expressions; a match that overlaps a hit cancels it (补拍运费差价).
     exceptions: list[str] = Field(default_factory=list)
-    #: A named shop check (see ``app.guard.checks``) and its parameters.
+    #: A named shop check (see ``app.guard.checks``) and its parameters, validated
+    #: against that check's own parameter model (``CarrierParams`` …).
     check: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: CheckParams | None = Field(default=None, validate_default=True)
+
+    @field_validator("check")
+    @classmethod
+    def _known_check(cls, v: str | None) -> str | None:
+        if v is not None and v not in CHECKS:
+            known = "、".join(sorted(CHECKS))
+            raise ValueError(f"未知的检查 {v!r}（可用：{known}）")
+        return v
+
+    @field_validator("params", mode="plain")
+    @classmethod
+    def _typed_params(cls, v: Any, info: ValidationInfo) -> CheckParams | None:
+        if isinstance(v, CheckParams):
+            return v
+        if "check" not in info.data:  # the check itself is wrong: reported there
+            return None
+        name = info.data["check"]
+        if name is None:
+            if v:
+                raise ValueError("只有写了 check 的规则才有 params（这条规则没有 check）")
+            return None
+        if v is not None and not isinstance(v, dict):
+            raise ValueError(f"params 应是一个映射（检查 {name} 的参数：{_param_names(name)}）")
+        return parse_params(name, v)
 
     @field_validator("phrases")
     @classmethod
@@ -290,28 +324,99 @@ class Rule(MatchSpec):
     alert: AlertSpec | None = None
 
 
+def _param_names(check: str) -> str:
+    return "、".join(CHECK_PARAMS[check].model_fields) or "无"
+
+
 # --------------------------------------------------------------------------- parsing
+
+#: pydantic's error types in plain Chinese; ``{…}`` are filled from the error's ``ctx``.
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "literal_error": "应为以下之一：{expected}",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）",
+    "model_attributes_type": "应为映射（键: 值）",
+    "list_type": "应为列表",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "应小于 {lt}",
+    "string_too_short": "太短（至少 {min_length} 个字）",
+    "string_too_long": "太长（最多 {max_length} 个字）",
+    "too_short": "至少要有 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "string_pattern_mismatch": "格式不对（只能用小写字母、数字和下划线，以字母开头）",
+}
+
+
+def _params_model(spec_data: Any, loc: tuple) -> type[BaseModel] | None:
+    """The parameter model that an error location inside ``params`` points into."""
+    base = loc[: loc.index("params")] if "params" in loc else None
+    if base is None:
+        return None
+    node = spec_data
+    for part in base:
+        node = node.get(part) if isinstance(node, dict) else None
+    name = node.get("check") if isinstance(node, dict) else None
+    model = CHECK_PARAMS.get(name) if isinstance(name, str) else None
+    for part in loc[len(base) + 1 : -1]:
+        field = model.model_fields.get(part) if model is not None else None
+        ann = field.annotation if field is not None else None
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return model
+
+
+def _explain(err: dict, data: Any) -> str:
+    """One pydantic error as a sentence an editor understands."""
+    kind, loc = err["type"], tuple(err["loc"])
+    if kind == "extra_forbidden":
+        if "params" in loc:
+            model = _params_model(data, loc)
+            known = "、".join(model.model_fields) if model is not None else ""
+            return f"未知的参数（拼写错误？可用的参数：{known or '无'}）"
+        return "未知的字段（拼写错误？）"
+    if kind in _MESSAGES:
+        ctx = dict(err.get("ctx") or {})
+        if "expected" in ctx:
+            ctx["expected"] = "、".join(re.findall(r"'([^']*)'", str(ctx["expected"]))) or ctx["expected"]
+        try:
+            return _MESSAGES[kind].format(**ctx)
+        except (KeyError, IndexError):
+            return _MESSAGES[kind].split("{")[0].rstrip("（ ")
+    return err["msg"].removeprefix("Value error, ")
+
 
 
 def _node_at(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
     """The YAML node at a pydantic error location, as deep as it can be followed."""
     best = node
+    key_node = None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             key = "pass" if part == "pass_" else part
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-            if nxt is None:
-                # The key itself may be the problem (unknown key): point at it.
-                nxt_key = next((k for k, _ in node.value if getattr(k, "value", None) == key), None)
-                return nxt_key or best
-            node = nxt
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None)
+            if pair is None:
+                return best
+            key_node, node = pair
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
         ):
-            node = node.value[part]
+            key_node, node = None, node.value[part]
         else:
             return best
         best = node
+    # A block mapping or list starts on the line after its key: point at the key.
+    if key_node is not None and isinstance(best, yaml.CollectionNode) and not best.flow_style:
+        return key_node
     return best
 
 
@@ -333,8 +438,6 @@ def _pattern_problems(spec: MatchSpec, root: yaml.Node | None, base: tuple, path
 
 def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, list[str]]:
     """Parse one rule file.  Returns ``(rule, [])`` or ``(None, problems)``; never raises."""
-    from app.guard.checks import CHECKS  # the registry of named checks
-
     path = str(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -353,11 +456,7 @@ def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, lis
         for err in e.errors():
             loc = tuple(err["loc"])
             where = ".".join(str(p) for p in loc)
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "未知的字段（拼写错误？）"
-            elif err["type"] == "missing":
-                msg = "缺少必填字段"
+            msg = _explain(err, data)
             problems.append(
                 f"{path}:{_line(_node_at(root, loc))}: {where}: {msg}"
                 if where
@@ -368,11 +467,6 @@ def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, lis
     problems = _pattern_problems(rule, root, (), path)
     if rule.alert is not None:
         problems += _pattern_problems(rule.alert, root, ("alert",), path)
-    for spec, base in ((rule, ()), (rule.alert, ("alert",))):
-        if spec is not None and spec.check is not None and spec.check not in CHECKS:
-            known = "、".join(sorted(CHECKS))
-            line = _line(_node_at(root, (*base, "check")))
-            problems.append(f"{path}:{line}: check: 未知的检查 {spec.check!r}（可用：{known}）")
     if problems:
         return None, problems
     return rule, []

@@ -3,6 +3,11 @@
 - ``compact``: the normalised text without whitespace ("加 微 信" → 加微信).  Cues
   (不能保证, 以物流为准) are looked up here, because its punctuation still shows
   where a clause or a sentence ends.
+  A space between two pieces of two or more characters ("后天能送到的 还需要帮您查别的吗")
+  is where an agent began a new message, and a sentence-final particle followed by
+  more text ("…没法指定哦行吧这单帮您走邮政") is where a clause ended in a chat typed
+  without punctuation: both end a clause for the cues, although the patterns still
+  see through them.
 - ``stripped``: the compact view without punctuation and symbols as well
   ("加.微.信", "绝*对"), except a mark between two digits (1.5元).  Each of its
   characters remembers what was dropped just before it, so that a match that
@@ -14,6 +19,7 @@ Both are ``Normalized`` objects, so every span maps back into the original text.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_left
@@ -23,6 +29,9 @@ from app.guard.rules import CLAUSE_CHARS
 from app.text.normalize import Normalized, normalize
 
 SENTENCE_CHARS = ".!?。\n"
+
+#: How far (in characters) a clause reaches either side of a hit, at most.
+CLAUSE_REACH = 12
 
 GAP_NONE, GAP_SOFT, GAP_CLAUSE = 0, 1, 2
 
@@ -39,9 +48,10 @@ class Views:
     stripped: Normalized
     #: For each character of ``stripped``: what was dropped right before it.
     gaps: tuple[int, ...]
-    #: Indices in ``compact`` of clause / sentence boundary characters.
-    clause_marks: tuple[int, ...]
-    sentence_marks: tuple[int, ...]
+    #: Indices in ``compact`` of clause / sentence boundary characters; a clause mark
+    #: ``i - 0.5`` is a boundary between two characters (a removed space before ``i``).
+    clause_marks: tuple[float, ...]
+    sentence_marks: tuple[float, ...]
     #: Are there separators that may hide a word: a symbol or quote between two
     #: characters ("加*微*信", 发“韵达”), or one-character pieces between clause marks
     #: ("绝，对，没问题")?  If not, the stripped view has nothing new to show.
@@ -64,12 +74,20 @@ class Views:
         return bisect_left(offs, orig, 0, len(offs) - 1)
 
     def bounds(self, start: int, end: int, sentence: bool = False) -> tuple[int, int]:
-        """The clause (or sentence) of ``compact.text[start:end]``: ``(first, past_last)``."""
+        """The clause (or sentence) of ``compact.text[start:end]``: ``(first, past_last)``.
+
+        A clause reaches at most ``CLAUSE_REACH`` characters either side of the hit:
+        a chat message typed without punctuation ("好的这单后天给您寄出您放心有别的
+        问题随时找小妹…") is one long clause, and a cue far away in it does not
+        govern the hit.
+        """
         marks = self.sentence_marks if sentence else self.clause_marks
         i = bisect_left(marks, start)
-        lo = marks[i - 1] + 1 if i > 0 else 0
-        j = bisect_left(marks, end)  # marks inside the hit itself do not cut it
-        hi = marks[j] if j < len(marks) else len(self.compact.text)
+        lo = int(marks[i - 1]) + 1 if i > 0 else 0
+        j = bisect_left(marks, end - 0.5)  # marks inside the hit itself do not cut it
+        hi = math.ceil(marks[j]) if j < len(marks) else len(self.compact.text)
+        if not sentence:
+            lo, hi = max(lo, start - CLAUSE_REACH), min(hi, end + CLAUSE_REACH)
         return lo, hi
 
     def stripped_match_ok(self, start: int, end: int) -> bool:
@@ -95,6 +113,43 @@ def _clause_marks(t: str, raw: list[int], hard: set[int]) -> tuple[int, ...]:
         if i in hard or (i - prev - 1 > 1 and nxt - i - 1 > 1):
             kept.append(i)
     return tuple(kept)
+
+
+def _space_marks(n: Normalized) -> list[float]:
+    """Boundaries where a space separates two pieces of at least two characters each,
+    as ``i - 0.5`` for the index ``i`` in the compact text of the character after it.
+
+    A space between single characters ("保 证 明 天 到"), or next to a letter or digit
+    ("iphone 11", "6月3日 18:00前"), is no boundary.
+    """
+    t = n.text
+    if " " not in t:
+        return []
+    out: list[float] = []
+    pieces = t.split(" ")
+    ci = 0  # index in the compact text of the current piece's first character
+    for k, piece in enumerate(pieces[:-1]):
+        ci += len(piece)
+        nxt = pieces[k + 1]
+        before = _CLAUSE_RE.split(piece)[-1]
+        after = _CLAUSE_RE.split(nxt)[0]
+        if (
+            len(before) >= 2
+            and len(after) >= 2
+            and not (before[-1].isascii() and before[-1].isalnum())
+            and not (after[0].isascii() and after[0].isalnum())
+        ):
+            out.append(ci - 0.5)
+    return out
+
+
+#: Sentence-final particles that end a clause when more text follows ("…哦可以的").
+_PARTICLES = re.compile(r"(?<=[\u4e00-\u9fff])[哦呢啦呀吧嘛喔哟](?=[\u4e00-\u9fff])")
+
+
+def _particle_marks(t: str) -> list[float]:
+    """Boundaries after a sentence-final particle inside a run of Chinese text."""
+    return [m.end() - 0.5 for m in _PARTICLES.finditer(t)]
 
 
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
@@ -149,12 +204,14 @@ def make_views(text: str) -> Views:
             raw[k + 1] - a == 2 and (a not in hard or a - (raw[k - 1] if k else -1) <= 2)
             for k, a in enumerate(raw[:-1])
         )
+    clause = _clause_marks(t, raw, hard)
+    soft = _space_marks(n) + _particle_marks(t)
     return Views(
         text,
         compact,
         stripped,
         tuple(gaps),
-        _clause_marks(t, raw, hard),
+        tuple(sorted({*clause, *soft})) if soft else clause,
         tuple(sorted(hard)),
         separated,
     )

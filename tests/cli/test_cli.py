@@ -79,6 +79,20 @@ def test_lint_reports_file_and_line(env, tmp_path):
     assert "review_inducement" in r.output
 
 
+def test_lint_refuses_a_mistyped_check_parameter(env, tmp_path):
+    root = copy_content(tmp_path)
+    rule = root / "rules" / "carrier_commitment.yaml"
+    lines = rule.read_text(encoding="utf-8").splitlines(keepends=True)
+    n = next(i for i, line in enumerate(lines) if line.startswith("  unknown: warn"))
+    lines[n] = lines[n].replace("unknown:", "severty:")
+    rule.write_text("".join(lines), encoding="utf-8")
+    r = run(env, "lint", "--content-dir", str(root))
+    assert r.exit_code == 1
+    assert f"carrier_commitment.yaml:{n + 1}" in r.output
+    assert "params.severty" in r.output and "未知的参数" in r.output
+    assert "Traceback" not in r.output
+
+
 def test_export_then_import_round_trip(env, tmp_path):
     out = tmp_path / "exported"
     r = run(env, "export", str(out))

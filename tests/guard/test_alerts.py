@@ -26,6 +26,12 @@ def _rules(alerts: list[Alert]) -> set[str]:
         ("加个微信聊吧", "off_platform"),
         ("我直接支付宝转你行不行", "off_platform"),
         ("必须周五之前送到，保证能到吗", "delivery_guarantee"),
+        # the buyer offers WeChat/QQ themselves, or asks about cashback for a review
+        ("加我微信，给你发个红包", "off_platform"),
+        ("你加我vx吧", "off_platform"),
+        ("我qq 23456789 加我聊", "off_platform"),
+        ("加我微信 wx556677 我们私下把钱退了", "off_platform"),
+        ("给好评有返现吗", "review_inducement"),
     ],
 )
 def test_risky_situations_raise_an_alert(message: str, rule: str) -> None:

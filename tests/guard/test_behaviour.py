@@ -124,3 +124,63 @@ def test_a_clause_boundary_is_not_an_evasion(guard) -> None:
 def test_the_own_courier_and_courier_words_in_other_senses(guard, shoe_shop) -> None:
     assert guard.check("给您发申通，放心", shoe_shop) == []
     assert guard.check("申通的快递员会联系您", shoe_shop) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # an arrival day stated as fact is a promise, even without 保证
+        ("查过了 后天是可以给您送到的", "delivery_guarantee"),
+        ("好的 会在12号给您送达", "delivery_guarantee"),
+        ("晚上师傅会送货上门的", "delivery_guarantee"),
+        # a shipping day the agent sets, also when asking the buyer to agree to it
+        ("好的 周三给您寄出 您看这样行吗", "shipping_time_promise"),
+        ("这两款今明两天内给您发出", "shipping_time_promise"),
+        # vouchers and platform coins handed out as compensation
+        ("实在抱歉 送您八百京豆", "compensation_promise"),
+        # asking for the code the buyer received, in any order
+        ("短信验证码收到后麻烦告诉我", "privacy_leak"),
+        # a field name left in brackets
+        ("您的订单《订单编号》已取消", "unfilled_placeholder"),
+    ],
+)
+def test_plain_statements_are_promises(guard, text: str, rule: str) -> None:
+    assert rule in rules_of(guard.check(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "估计后天能送到 具体以物流为准",
+        "今天不一定能送到 我帮您催一下",
+        "仓库今天已经给您寄出了 物流晚点更新",
+        "付款后两天内发货 不保证当天寄出",
+        "您想哪天送货呢",
+        "取消订单后用掉的京豆会退回您的账户",
+        "客服不会向您索要验证码 请勿告诉任何人",
+        "请看说明书《安装步骤》第三页",
+        "百分百羊毛的面料",
+        "有没有陌生人加您微信说要给您退款",
+        "退款会原路退回您的微信零钱",
+    ],
+)
+def test_hedges_reports_and_look_alikes_stay_clean(guard, text: str) -> None:
+    assert guard.check(text) == [], text
+
+
+def test_a_new_message_after_a_space_is_a_new_clause(guard) -> None:
+    """A question in the next message does not make the promise before it a question."""
+    assert "shipping_time_promise" not in rules_of(guard.check("明天给您发货可以吗？"))
+    assert "shipping_time_promise" in rules_of(guard.check("明天给您发货 您还有别的问题吗"))
+    # single characters between spaces are an evasion, not separate messages
+    assert "delivery_guarantee" in rules_of(guard.check("保 证 明 天 到"))
+    assert guard.check("不 能 保 证 明 天 到") == []
+
+
+def test_a_cue_far_away_in_an_unpunctuated_message_does_not_govern_the_hit(guard) -> None:
+    near = "我们尽量明天给您发出"
+    far = "亲这边单子比较多我们会尽量安排的不过您这单的货已经备齐了明天给您发出"
+    assert guard.check(near) == []
+    assert "shipping_time_promise" in rules_of(guard.check(far))
+    # a sentence-final particle ends a clause in a chat typed without punctuation
+    assert "carrier_commitment" in rules_of(guard.check("快递没法指定哦行吧这单给您走邮政"))
