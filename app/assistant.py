@@ -63,11 +63,16 @@ class Engine:
         t0 = time.perf_counter()
         # An edit changes one kind of content; keep the parts it did not touch (building the
         # guard compiles every rule, the matcher trains a classifier).
-        if previous is not None and previous.pack.intents == pack.intents and previous.pack.out_of_scope == pack.out_of_scope:
+        same = previous is not None and (previous.pack.intents, previous.pack.out_of_scope, previous.pack.fragments) == (
+            pack.intents,
+            pack.out_of_scope,
+            pack.fragments,
+        )
+        if same:
             matcher = previous.matcher
         else:
             featurizer = previous.matcher.featurizer if previous is not None else None
-            matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter, featurizer=featurizer)
+            matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter, featurizer=featurizer, fragments=pack.fragments)
         guard = previous.guard if previous is not None and previous.rules == rules else Guard(rules)
         renderer = Renderer({v.name: v.label for v in pack.variables.values()})
         by_intent: dict[str, list] = {}

@@ -65,7 +65,8 @@ def tenfold(pack: ContentPack) -> ContentPack:
         examples = [e + v for e in spec.examples for v in VARIANTS]
         intents[iid] = spec.model_copy(update={"examples": examples})
     oos = [e + v for e in pack.out_of_scope for v in VARIANTS]
-    return ContentPack(intents, pack.templates, oos, pack.variables)
+    fragments = [e + v for e in pack.fragments for v in VARIANTS]
+    return ContentPack(intents, pack.templates, oos, pack.variables, fragments)
 
 
 def main() -> None:
@@ -87,7 +88,7 @@ def main() -> None:
         # As after an editor saves an intent with one more example: the classifier is retrained.
         spec = pack.intents["color_difference"]
         edited = spec.model_copy(update={"examples": [*spec.examples, f"颜色和图上差了第{n}个色号"]})
-        pack = ContentPack({**pack.intents, spec.id: edited}, pack.templates, pack.out_of_scope, pack.variables)
+        pack = ContentPack({**pack.intents, spec.id: edited}, pack.templates, pack.out_of_scope, pack.variables, pack.fragments)
         t = time.perf_counter()
         engine = Engine.build(pack, rules, segmenter, previous=engine)
         rebuilds.append((time.perf_counter() - t) * 1000)

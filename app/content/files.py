@@ -38,6 +38,8 @@ class ContentPack:
     templates: dict[str, ReplyTemplate] = field(default_factory=dict)
     out_of_scope: list[str] = field(default_factory=list)
     variables: dict[str, Variable] = field(default_factory=dict)
+    #: Pieces of longer messages that carry no problem by themselves (``_out_of_scope.yaml``).
+    fragments: list[str] = field(default_factory=list)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -154,7 +156,7 @@ def load_content(intents_dir: Path, templates_dir: Path) -> tuple[ContentPack, l
         obj, probs = parse_intent(path.read_text(encoding="utf-8"), rel)
         problems += probs
         if isinstance(obj, OutOfScope):
-            pack.out_of_scope = obj.examples
+            pack.out_of_scope, pack.fragments = obj.examples, obj.fragments
         elif isinstance(obj, IntentSpec):
             if path.stem != obj.id:
                 problems.append(Problem(rel, 1, f"文件名应与 id 一致：{obj.id}.yaml"))

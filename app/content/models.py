@@ -65,13 +65,26 @@ class IntentSpec(BaseModel):
 
 
 class OutOfScope(BaseModel):
-    """Messages that belong to no intent; they teach the matcher when to say "no match"."""
+    """Messages that belong to no intent; they teach the matcher when to say "no match".
+
+    ``fragments`` are pieces of longer messages that carry no problem by themselves
+    (怎么回事, 我前天买的, 麻烦帮我看看): a clause like that must not add an intent.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     id: Literal["_out_of_scope"] = "_out_of_scope"
     description: str = ""
     examples: list[str] = Field(min_length=1)
+    fragments: list[str] = Field(default_factory=list, max_length=2000)
+
+    @field_validator("fragments")
+    @classmethod
+    def _fragments(cls, v: list[str]) -> list[str]:
+        for f in v:
+            if len(f) > 100:
+                raise ValueError("单个片段不能超过100字")
+        return _clean_list(v, "fragments")
 
 
 class TemplateMeta(BaseModel):

@@ -91,7 +91,7 @@ def load_from_store(store: ContentStore, settings: Settings) -> tuple[ContentPac
         obj, probs = parse_intent(body, f"intent:{key}")
         problems += probs
         if isinstance(obj, OutOfScope):
-            pack.out_of_scope = obj.examples
+            pack.out_of_scope, pack.fragments = obj.examples, obj.fragments
         elif isinstance(obj, IntentSpec):
             pack.intents[obj.id] = obj
     for key, body in docs.get("template", {}).items():

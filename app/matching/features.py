@@ -10,13 +10,12 @@ features of one text are.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
 from app.text.segment import Segmenter
 
-NGRAMS = (1, 2)
+NGRAMS = (1, 2)  # the default; the decision policy may choose others
 
 # Where one problem ends and the next begins: "颜色不对，而且还少发了一件".
 _CLAUSE_BREAK = re.compile(
@@ -24,8 +23,9 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
-def is_wordish(ch: str) -> bool:
-    return ch.isalnum() or unicodedata.category(ch).startswith("L")
+# Letters and digits of any script (\w without the underscore): what n-grams are made of.
+_WORDISH = re.compile(r"[^\W_]")
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +35,9 @@ class Clause:
     end: int
 
 
-def clauses(text: str, min_len: int = 2) -> list[Clause]:
-    """Split a normalised text into clauses; very short pieces join the previous clause."""
+def clauses(text: str, min_len: int = 2, join_below: int = 4) -> list[Clause]:
+    """Split a normalised text into clauses; pieces shorter than ``join_below`` join the
+    previous clause, and what is still shorter than ``min_len`` is dropped."""
     pieces: list[Clause] = []
     pos = 0
     for m in _CLAUSE_BREAK.finditer(text):
@@ -47,7 +48,7 @@ def clauses(text: str, min_len: int = 2) -> list[Clause]:
         pieces.append(Clause(text[pos:], pos, len(text)))
     merged: list[Clause] = []
     for c in pieces:
-        if merged and len(c.text) < min_len + 2:
+        if merged and len(c.text) < join_below:
             prev = merged[-1]
             merged[-1] = Clause(text[prev.start : c.end], prev.start, c.end)
         else:
@@ -56,10 +57,11 @@ def clauses(text: str, min_len: int = 2) -> list[Clause]:
 
 
 class Featurizer:
-    """Features of a normalised text: words plus character 1- and 2-grams, cached per text."""
+    """Features of a normalised text: words plus character n-grams, cached per text."""
 
-    def __init__(self, segmenter: Segmenter):
+    def __init__(self, segmenter: Segmenter, ngrams: tuple[int, ...] = NGRAMS):
         self.segmenter = segmenter
+        self.ngrams = tuple(ngrams)
         self._cache: dict[str, Counter[str]] = {}
         self._version = segmenter.version
 
@@ -70,14 +72,10 @@ class Featurizer:
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        feats: Counter[str] = Counter()
-        for w in self.segmenter.tokens(text):
-            if any(is_wordish(c) for c in w):
-                feats["w:" + w] += 1
-        compact = "".join(c for c in text if is_wordish(c))
-        for n in NGRAMS:
-            for i in range(len(compact) - n + 1):
-                feats[f"c{n}:" + compact[i : i + n]] += 1
+        feats: Counter[str] = Counter("w:" + w for w in self.segmenter.tokens(text) if _WORDISH.search(w))
+        compact = _NON_WORD.sub("", text)
+        for n in self.ngrams:
+            feats.update(f"c{n}:" + compact[i : i + n] for i in range(len(compact) - n + 1))
         if len(self._cache) > 50_000:
             self._cache.clear()
         self._cache[text] = feats

@@ -46,5 +46,5 @@ def try_message(body: TryBody, engine: EngineDep, _: EditorDep) -> dict:
         "normalized": match.normalized.text,
         "intents": [item(m) for m in match.intents],
         "best_rejected": item(match.best_rejected) if match.best_rejected else None,
-        "threshold": engine.matcher.params.threshold,
+        "threshold": engine.matcher.policy.accept,
     }
