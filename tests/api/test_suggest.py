@@ -91,3 +91,28 @@ def test_every_suggestion_carries_flags_list(client):
 def test_traditional_and_fullwidth_messages(client):
     assert ids(suggest(client, "收到的裙子實物顏色比照片暗好多"))[:1] == ["color_difference"]
     assert "missing_item" in ids(suggest(client, "ＸＬ的褲子少發了一條"))
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["晒图好评是不是有返现啊", "五星好评给红包吗亲", "追评有没有返钱的"],
+)
+def test_asking_for_review_cashback_gets_the_alert_not_a_cashback_reply(client, message):
+    body = client.post("/v1/suggest", json={"message": message}).json()
+    assert "review_inducement" in {a["rule"] for a in body["alerts"]}
+    assert "cashback_inquiry" not in [i["id"] for i in body["intents"]]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["你加我微信吧 我给你发红包", "加下我v 私下退你钱", "我的微信号是 wxid9981 你加一下", "扣扣加我一下"],
+)
+def test_moving_off_platform_raises_the_alert(client, message):
+    body = client.post("/v1/suggest", json={"message": message}).json()
+    assert "off_platform" in {a["rule"] for a in body["alerts"]}
+
+
+@pytest.mark.parametrize("message", ["我要退款！！！", "给我退钱 不要了"])
+def test_demanding_a_refund_is_a_refund_request_not_progress(client, message):
+    ids = [i["id"] for i in client.post("/v1/suggest", json={"message": message}).json()["intents"]]
+    assert ids and ids[0] in {"return_refund", "cancel_order"}

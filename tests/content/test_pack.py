@@ -66,3 +66,10 @@ def test_templates_render_with_and_without_context(pack, engine):
         bare = engine.renderer.render(tpl.body, {})
         assert set(bare.missing_vars) <= set(tpl.variables), tpl.id
         assert "{{" not in bare.text and "None" not in bare.text, tpl.id
+
+
+def test_fragments_carry_no_problem_of_their_own(pack):
+    """A fragment (怎么回事, 我前天买的) that is also an example of an intent would teach both."""
+    assert len(pack.fragments) >= 50
+    examples = {e for i in pack.intents.values() for e in i.examples} | set(pack.out_of_scope)
+    assert sorted(set(pack.fragments) & examples) == []
