@@ -5,6 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     SHOUHOU_HOST=0.0.0.0 SHOUHOU_PORT=8000 \
     SHOUHOU_DATABASE_URL=sqlite:////data/shouhou.db \
     SHOUHOU_AGENT_ACCESS=key
+# It answers to localhost/127.0.0.1 only (what `-p 8000:8000` gives the host machine); add the
+# names and addresses it is reached by: docker run -e SHOUHOU_ALLOWED_HOSTS=shouhou.example.com …
 
 RUN useradd --create-home --uid 10001 shouhou && mkdir /data && chown shouhou /data
 WORKDIR /srv/shouhou

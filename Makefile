@@ -31,6 +31,9 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_suggest.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_saves.py
+	$(BIN)/python benchmarks/bench_templates.py
+	$(BIN)/python benchmarks/bench_login.py
 	$(BIN)/python benchmarks/crossval.py
 
 eval: setup

@@ -8,6 +8,7 @@ the version they started with.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from app.shop import ShopProfile
 from app.text.entities import Entity, extract
 from app.text.normalize import normalize
 from app.text.segment import Segmenter
+
+log = logging.getLogger("shouhou")
 
 
 @dataclass
@@ -126,12 +129,17 @@ def _template_order(tpl) -> tuple[int, str]:
 
 
 class EngineHolder:
-    """Holds the current engine and rebuilds it when the content revision moves on.
+    """Holds the current engine and rebuilds it, in the background, when the content changes.
 
     ``load`` returns the content and its revision; ``probe`` (optional) returns just
-    the revision, cheaply, so that edits made by another process are picked up
-    within ``probe_interval`` seconds.  Edits made through this process call
-    ``refresh()`` directly and take effect at once.
+    the revision, cheaply, so that edits made by another process are noticed within
+    ``probe_interval`` seconds.  Rebuilding never happens inside the request that
+    notices a change: one builder thread rebuilds while requests go on with the
+    engine they have, and edits that arrive during a build are folded into the next
+    one (eight editors saving at once cost two builds, not eight).  ``refresh``
+    asks for a build and waits for it, up to ``timeout`` seconds: an editor's save
+    answers once the edit is live (a template edit takes milliseconds; an intent
+    edit retrains the classifier, about a second).
     """
 
     def __init__(
@@ -146,21 +154,60 @@ class EngineHolder:
         self._probe_interval = probe_interval
         self._next_probe = 0.0
         self.segmenter = segmenter
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._requested = 0  # builds asked for so far
+        self._built = 0  # the requests the current engine includes
+        self._builder: threading.Thread | None = None
         pack, rules, revision = load()
         self._engine = Engine.build(pack, rules, segmenter, revision)
 
     def current(self) -> Engine:
         if self._probe is not None and time.monotonic() >= self._next_probe:
             self._next_probe = time.monotonic() + self._probe_interval
-            rev = self._probe()
-            if rev != self._engine.revision:
-                return self.refresh()
+            try:
+                moved = self._probe() != self._engine.revision
+            except Exception:  # a busy or unreachable store: keep serving what we have
+                log.warning("content revision probe failed", exc_info=True)
+                moved = False
+            if moved:
+                self.refresh_soon()
         return self._engine
 
-    def refresh(self) -> Engine:
-        """Rebuild from the content source now (after an edit)."""
-        with self._lock:
-            pack, rules, rev = self._load()
-            self._engine = Engine.build(pack, rules, self.segmenter, rev, previous=self._engine)
-            return self._engine
+    def refresh_soon(self) -> int:
+        """Ask for a rebuild from the content source; returns a ticket for ``wait``."""
+        with self._cond:
+            self._requested += 1
+            ticket = self._requested
+            if self._builder is None:
+                self._builder = threading.Thread(target=self._build_loop, name="shouhou-engine-builder", daemon=True)
+                self._builder.start()
+            self._cond.notify_all()
+            return ticket
+
+    def wait(self, ticket: int, timeout: float | None = None) -> bool:
+        """Wait until the engine includes the edits made before ``ticket``; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._built >= ticket, timeout)
+
+    def refresh(self, timeout: float | None = None) -> Engine:
+        """Rebuild from the content source (after an edit) and wait up to ``timeout`` for it."""
+        self.wait(self.refresh_soon(), timeout)
+        return self._engine
+
+    def _build_loop(self) -> None:
+        while True:
+            with self._cond:
+                if not self._cond.wait_for(lambda: self._requested > self._built, timeout=60):
+                    self._builder = None  # idle: the next request starts a new thread
+                    return
+                target = self._requested
+            try:
+                pack, rules, rev = self._load()
+                engine = Engine.build(pack, rules, self.segmenter, rev, previous=self._engine)
+            except Exception:  # keep serving the engine we have; the next edit tries again
+                log.exception("rebuilding the engine failed; the previous content stays in use")
+                engine = self._engine
+            with self._cond:
+                self._engine = engine
+                self._built = target
+                self._cond.notify_all()

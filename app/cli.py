@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.config import Settings, ShopDirectory
+from app.config import ConfigError, Settings, ShopDirectory, field_errors
 
 app = typer.Typer(help="售后助手 shouhou：回复建议与合规检查。", no_args_is_help=True, add_completion=False)
 
@@ -23,6 +23,14 @@ def _engine(settings: Settings):
     seed_store(store, settings)
     pack, rules, _ = load_from_store(store, settings)
     return Engine.build(pack, rules, Segmenter())
+
+
+def _default_shop(settings: Settings):
+    try:
+        return ShopDirectory.from_file(settings.shops_file).default
+    except ConfigError as e:
+        typer.secho(str(e), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
 
 
 def _parse_context(items: list[str]) -> dict[str, str]:
@@ -46,16 +54,30 @@ def serve(
     reload: Annotated[bool, typer.Option(help="代码变化时自动重启（开发用）")] = False,
 ) -> None:
     """启动 HTTP 服务（API、文档 /docs）。"""
-    import uvicorn
+    import os
 
-    settings = Settings()
-    uvicorn.run(
-        "app.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        reload=reload,
-        log_level="info",
-    )
+    from pydantic import ValidationError
+
+    from app import serving
+
+    # The app reads its settings from the environment (also in --reload's worker process):
+    # pass the address on, so that the setup URL and the allowed hosts name the real one.
+    if host is not None:
+        os.environ["SHOUHOU_HOST"] = host
+    if port is not None:
+        os.environ["SHOUHOU_PORT"] = str(port)
+    try:
+        settings = Settings()
+        settings.check_safe_to_serve()
+        ShopDirectory.from_file(settings.shops_file)
+    except ValidationError as e:
+        for name, message in field_errors(e):
+            typer.secho(f"设置 SHOUHOU_{name.upper()} 有误：{message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    except ConfigError as e:
+        typer.secho(str(e), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    serving.run(settings, reload=reload)
 
 
 @app.command()
@@ -67,8 +89,8 @@ def suggest(
 ) -> None:
     """匹配买家消息的意图，并给出建议回复。"""
     settings = Settings()
+    shop = _default_shop(settings)  # a bad shops file is reported before the engine is built
     engine = _engine(settings)
-    shop = ShopDirectory.from_file(settings.shops_file).default
     result = engine.suggest(message, _parse_context(context), shop, top_k)
     if as_json:
         out = {
@@ -111,8 +133,8 @@ def check(
     from app.shop import ShopProfile
 
     settings = Settings()
+    shop = _default_shop(settings)  # a bad shops file is reported before the engine is built
     engine = _engine(settings)
-    shop = ShopDirectory.from_file(settings.shops_file).default
     if carriers is not None:
         shop = shop.merged(ShopProfile(carriers=[c.strip() for c in carriers.split(",") if c.strip()]))
     flags = engine.check(text, shop)
@@ -135,12 +157,13 @@ def check(
 @app.command()
 def lint(
     content_dir: Annotated[Path | None, typer.Option(help="内容目录（默认项目根目录）")] = None,
+    store: Annotated[bool, typer.Option("--store", help="校验内容库（服务器正在使用的内容，含编辑保存的版本）而不是文件")] = False,
 ) -> None:
     """校验所有意图、模板和风险规则文件；有问题时列出文件与行号并以非零退出。"""
-    from app.lint import lint_content
+    from app.lint import lint_content, lint_store
 
     settings = Settings(content_dir=content_dir) if content_dir else Settings()
-    problems, summary = lint_content(settings)
+    problems, summary = lint_store(settings) if store else lint_content(settings)
     for p in problems:
         typer.secho(str(p), fg=typer.colors.RED, err=True)
     if problems:
@@ -182,25 +205,36 @@ def import_content(
     author: Annotated[str, typer.Option(help="记在版本历史里的作者")] = "import",
     comment: Annotated[str, typer.Option(help="版本说明")] = "从文件导入",
 ) -> None:
-    """把文件作为新版本导入内容库（内容没变的不生成新版本）；先整体校验，有问题则什么都不导入。"""
+    """把文件作为新版本导入内容库（内容没变的不生成新版本）；先整体校验，有问题则什么都不导入。
+
+    整个导入是一个事务：中途写入失败时，内容库保持原样。
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.content.source import read_documents
     from app.lint import lint_content
 
+    if not directory.is_dir():
+        typer.secho(f"{directory}：不是一个目录，未导入。", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
     settings = Settings(content_dir=directory)
-    problems, _ = lint_content(settings)
+    problems, _ = lint_content(settings)  # unreadable files, directories named *.yaml and bad YAML too
     for p in problems:
         typer.secho(str(p), fg=typer.colors.RED, err=True)
     if problems:
         typer.secho(f"发现 {len(problems)} 个问题，未导入。", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     store, _ = _stores(Settings())
-    total = 0
-    for kind, docs in read_documents(directory).items():
-        changed = store.import_docs(kind, docs, author=author, comment=comment)
-        total += len(changed)
-        for key in changed:
-            typer.echo(f"  {kind} {key}")
-    typer.echo(f"已导入 {total} 个有变化的文件。")
+    try:
+        changed = store.import_all(read_documents(directory), author=author, comment=comment)
+    except (SQLAlchemyError, ValueError, OSError) as e:
+        # The driver's own message, without SQLAlchemy's statement and parameters (document bodies).
+        reason = str(getattr(e, "orig", None) or e).strip().split("\n")[0] or type(e).__name__
+        typer.secho(f"导入失败，内容库没有任何改动：{reason}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    for kind, key in changed:
+        typer.echo(f"  {kind} {key}")
+    typer.echo(f"已导入 {len(changed)} 个有变化的文件。")
 
 
 keys_app = typer.Typer(help="API key（给 IM 机器人等程序使用）。", no_args_is_help=True)
@@ -289,7 +323,22 @@ def users_list() -> None:
     """列出用户。"""
     _, accounts = _stores(Settings())
     for u in accounts.list_users():
-        typer.echo(f"{u.username}\t{u.role}\t{'已停用' if u.disabled else '正常'}")
+        state = "已停用" if u.disabled else "正常"
+        typer.echo(f"{u.username}\t{u.role}\t{state}{'，已锁定（密码错误次数过多）' if u.locked else ''}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """解除因多次密码错误而锁定的账号（也清零错误次数）。"""
+    from app.store import NotFound
+
+    _, accounts = _stores(Settings())
+    try:
+        accounts.unlock(username)
+    except NotFound:
+        typer.secho(f"没有这个用户：{username}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"已解锁 {username}，可以重新登录了。")
 
 
 if __name__ == "__main__":

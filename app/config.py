@@ -6,15 +6,40 @@ clone: the bundled content, an SQLite file under ``data/``, localhost only.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app import PROJECT_ROOT
 from app.shop import ShopProfile
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+class ConfigError(Exception):
+    """A setting or the shops file that cannot work or would be unsafe; the message says which, in Chinese."""
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 class Settings(BaseSettings):
@@ -35,6 +60,67 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(256 * 1024, description="请求体上限（字节），超过返回 413")
     session_hours: int = Field(12, description="网页登录会话有效期（小时）")
     secure_cookies: bool = Field(False, description="会话 cookie 加 Secure（部署在 HTTPS 后时打开）")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="另外允许的 Host 主机名，逗号分隔（可写 *.example.com 或 *）；本机名和 host 设置的地址总是允许",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="信任其 X-Forwarded-For/-Proto 头的反向代理地址（逗号分隔的 IP 或网段）；不设则不理会这些头",
+    )
+    allow_open_on_network: bool = Field(
+        False, description="确认在非本机地址上使用 agent_access=open（网络上任何人都能免凭证调用 suggest/check）"
+    )
+    max_header_bytes: int = Field(16 * 1024, ge=1024, description="请求行加请求头的上限（字节），超过返回 431")
+    read_timeout: float = Field(15.0, gt=0, description="客户端须在多少秒内发完一个请求（请求行、头和请求体），否则断开")
+    max_connections: int = Field(500, ge=1, description="shouhou serve 同时处理的连接上限，超过时新请求得到 503")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        hosts = _comma_list(value)
+        if isinstance(hosts, list):
+            out = []
+            for h in hosts:
+                h = str(h).strip().lower()
+                if h.startswith("[") and h.endswith("]"):
+                    h = h[1:-1]
+                if "*" in h[1:] or (h.startswith("*") and h != "*" and not h.startswith("*.")):
+                    raise ValueError(f"{h}：通配符只能写成 *.example.com 或 *")
+                if "/" in h or (":" in h and not _is_ipv6(h)):
+                    raise ValueError(f"{h}：只写主机名，不带协议和端口")
+                out.append(h)
+            return out
+        return hosts
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        proxies = _comma_list(value)
+        if isinstance(proxies, list):
+            for p in proxies:
+                if p != "*":
+                    try:
+                        ipaddress.ip_network(str(p), strict=False)
+                    except ValueError:
+                        raise ValueError(f"{p}：应为 IP 地址或网段，如 127.0.0.1 或 10.0.0.0/8") from None
+        return proxies
+
+    def served_hosts(self) -> list[str]:
+        """The Host names requests may carry: this machine's names, ``host`` and SHOUHOU_ALLOWED_HOSTS."""
+        hosts = list(LOOPBACK_NAMES)
+        bound = self.host.strip("[]").lower()
+        if bound not in ("0.0.0.0", "::", ""):
+            hosts.append(bound)
+        return list(dict.fromkeys(hosts + self.allowed_hosts))
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse settings that would open the service to the network by accident."""
+        if self.agent_access == "open" and not is_loopback(self.host) and not self.allow_open_on_network:
+            raise ConfigError(
+                f"SHOUHOU_AGENT_ACCESS=open 而服务监听在 {self.host}：网络上任何人都能免凭证调用 suggest/check。"
+                "请改用 local 或 key；如确实需要，请同时设置 SHOUHOU_ALLOW_OPEN_ON_NETWORK=true 确认。"
+            )
 
     @property
     def intents_dir(self) -> Path:
@@ -47,6 +133,46 @@ class Settings(BaseSettings):
     @property
     def rules_dir(self) -> Path:
         return self.content_dir / "rules"
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).version == 6
+    except ValueError:
+        return False
+
+
+_FIELD_ERRORS = {
+    "extra_forbidden": "不认识的字段",
+    "missing": "缺少此字段",
+    "list_type": "应为列表",
+    "dict_type": "应为映射（名称: 值）",
+    "model_type": "应为映射（名称: 值）",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+}
+
+
+def field_errors(error: ValidationError) -> list[tuple[str, str]]:
+    """``[("shops.flagship.carriers", "应为列表"), …]``: a settings or shops-file error, in Chinese where we can."""
+    out = []
+    for err in error.errors():
+        ctx = err.get("ctx") or {}
+        kind = err["type"]
+        if kind == "value_error" and "error" in ctx:
+            message = str(ctx["error"])
+        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "literal_error"):
+            limit = {"greater_than_equal": "不能小于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "不能大于 {le}",
+                     "less_than": "应小于 {lt}", "literal_error": "应为 {expected} 之一"}[kind]
+            message = limit.format(**ctx)
+        else:
+            message = _FIELD_ERRORS.get(kind, err["msg"])
+        out.append((".".join(str(p) for p in err["loc"]), message))
+    return out
 
 
 class ShopsFile(BaseModel):
@@ -63,12 +189,33 @@ class ShopDirectory:
 
     @classmethod
     def from_file(cls, path: Path | None) -> ShopDirectory:
+        """The shops in ``path``; a file that is missing or wrong is a ``ConfigError`` saying where."""
         if path is None:
             return cls()
+        where = f"店铺资料文件 {path}（SHOUHOU_SHOPS_FILE）"
         try:
-            data = ShopsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-        except (OSError, yaml.YAMLError, ValidationError) as e:
-            raise SystemExit(f"店铺资料文件 {path} 无法读取：{e}") from None
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{where}不存在") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{where}是一个目录，应为 YAML 文件") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{where}不是 UTF-8 编码") from None
+        except OSError as e:
+            raise ConfigError(f"{where}无法读取：{e.strerror or type(e).__name__}") from None
+        try:
+            raw = yaml.safe_load(text) or {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            at = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+            raise ConfigError(f"{where}{at}不是合法的 YAML：{getattr(e, 'problem', None) or e}") from None
+        try:
+            data = ShopsFile.model_validate(raw)
+        except ValidationError as e:
+            problems = "；".join(f"{where or '文件'}：{message}" for where, message in field_errors(e)[:5])
+            raise ConfigError(f"{where}内容有误：{problems}") from None
+        if data.default is not None and data.shops and data.default not in data.shops:
+            raise ConfigError(f"{where}：default 写的 {data.default} 不在 shops 里")
         return cls(data.shops or None, data.default)
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from app.config import Settings
 from app.content.files import ContentPack, Problem
@@ -45,13 +45,21 @@ def review_template(
         review.problems.append(((p.line or 1) + offset, p.message))
     if static:
         return review
-    used = meta.find_undeclared_variables(renderer.env.parse(tpl.body)) - set(renderer.env.globals)
+    tree = renderer.env.parse(tpl.body)
+    used = meta.find_undeclared_variables(tree) - set(renderer.env.globals)
+    first_line: dict[str, int] = {}
+    for name in tree.find_all(nodes.Name):
+        first_line.setdefault(name.name, name.lineno + offset)
+
+    def at(names: list[str]) -> int:
+        return min(first_line.get(n, tpl.body_line) for n in names)
+
     unknown = sorted(used - set(pack.variables)) if pack.variables else []
     if unknown:
-        review.problems.append((tpl.body_line, f"使用了未定义的变量：{', '.join(unknown)}（见 templates/variables.yaml）"))
+        review.problems.append((at(unknown), f"使用了未定义的变量：{', '.join(unknown)}（见 templates/variables.yaml）"))
     undeclared = sorted(used - set(tpl.variables))
     if undeclared:
-        review.problems.append((tpl.body_line, f"使用了但未在 variables 中声明：{', '.join(undeclared)}"))
+        review.problems.append((at(undeclared), f"使用了但未在 variables 中声明：{', '.join(undeclared)}"))
     unused = sorted(set(tpl.variables) - used)
     if unused:
         review.problems.append((tpl.body_line, f"variables 中声明了但没有使用：{', '.join(unused)}"))
@@ -97,4 +105,24 @@ def lint_content(settings: Settings) -> tuple[list[Problem], str]:
     paths = {tid: str(settings.templates_dir / f"{tid}.j2") for tid in pack.templates}
     problems += lint_pack(pack, guard, paths)
     summary = f"{len(pack.intents)} 个意图，{len(pack.templates)} 个模板，{len(rules)} 条规则"
+    return problems, summary
+
+
+def lint_store(settings: Settings) -> tuple[list[Problem], str]:
+    """The same checks over the store's current documents: what the server serves, edits included.
+
+    After an upgrade that refuses more, this names the saved templates the server now skips.
+    """
+    from app.content.source import load_from_store
+    from app.store import ContentStore, open_engine
+
+    db = open_engine(settings.database_url)
+    try:
+        pack, rules, problems = load_from_store(ContentStore(db), settings)
+    finally:
+        db.dispose()
+    guard = Guard(rules)
+    paths = {tid: f"内容库 templates/replies/{tid}.j2" for tid in pack.templates}
+    problems += lint_pack(pack, guard, paths)
+    summary = f"内容库：{len(pack.intents)} 个意图，{len(pack.templates)} 个模板，{len(rules)} 条规则"
     return problems, summary

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
-from app.api import errors
-from app.api.limits import BodySizeLimit
+from app.api import errors, safe_text
+from app.api.access_log import AccessLog, configure_logging
+from app.api.hosts import AllowedHosts
+from app.api.limits import BodySizeLimit, HeaderLimit
+from app.api.logins import LoginGuard
 from app.api.routes import admin, assist, documents, editor_tools, health
 from app.assistant import EngineHolder
 from app.config import Settings, ShopDirectory
@@ -36,8 +39,25 @@ DESCRIPTION = """售后助手：读懂买家消息（意图匹配），给出有
 * 所有错误都以 RFC 9457 problem details 返回，`errors` 列出出错的字段。"""
 
 
+def setup_url(settings: Settings) -> tuple[str, str]:
+    """Where the admin opens /setup, and a note when the server listens on every address."""
+    host = settings.host.strip("[]")
+    if host in ("0.0.0.0", "::", ""):
+        note = "（服务监听在所有网卡上；从其他电脑打开时，请换成本机的地址或域名，并把它加入 SHOUHOU_ALLOWED_HOSTS）"
+        host = "127.0.0.1" if host != "::" else "::1"
+    else:
+        note = ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/setup", note
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging()
+    # Refuse a dangerous or broken configuration before touching the database (ConfigError, in Chinese).
+    settings.check_safe_to_serve()
+    shops = ShopDirectory.from_file(settings.shops_file)
     db = open_engine(settings.database_url)
     store = ContentStore(db)
     accounts = AccountStore(db, session_ttl=timedelta(hours=settings.session_hours))
@@ -54,8 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if not accounts.has_admin():
             token = accounts.create_setup_token()
+            url, note = setup_url(settings)
+            # To stderr once, never through the logger: log files must not hold the token.
             print(
-                f"\n还没有管理员。请在 24 小时内打开 http://{settings.host}:{settings.port}/setup ，"
+                f"\n还没有管理员。请在 24 小时内打开 {url} {note}，"
                 f"用这个一次性令牌创建管理员：\n\n    {token}\n",
                 file=sys.stderr,
                 flush=True,
@@ -63,12 +85,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         db.dispose()
 
-    app = FastAPI(title="售后助手 shouhou", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="售后助手 shouhou", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+        dependencies=[Depends(safe_text.refuse_unencodable)],  # no lone surrogate or NUL reaches a handler
+    )
     app.state.settings = settings
-    app.state.shops = ShopDirectory.from_file(settings.shops_file)
+    app.state.shops = shops
     app.state.store = store
     app.state.store_engine = db
     app.state.accounts = accounts
+    app.state.logins = LoginGuard(accounts)  # throttled sign-in, password hashing off the event loop
     app.state.holder = EngineHolder(load, Segmenter(), probe=store.revision)
 
     errors.install(app)
@@ -84,9 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
 
     @app.middleware("http")
-    async def access_log(request: Request, call_next):
-        # Only method, path, status and time: message texts may hold phone numbers and addresses.
-        t0 = time.perf_counter()
+    async def security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -98,10 +122,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Content-Security-Policy",
                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
             )
-        log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code, (time.perf_counter() - t0) * 1000)
         return response
 
+    # Outermost last: the access log sees every answer, also the host check's and the limits'.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(AllowedHosts, allowed_hosts=settings.served_hosts())
+    app.add_middleware(AccessLog)
     return app
 
 

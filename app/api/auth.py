@@ -8,6 +8,9 @@
   adds that header by itself.
 * Roles: agent < editor < admin.  Whether suggest/check need credentials at all
   is the ``agent_access`` setting (``local`` by default: open to this machine only).
+
+The dependencies here are ``async`` only to read a form's CSRF field; every
+store call they make runs in the thread pool, never on the event loop.
 """
 
 from __future__ import annotations
@@ -18,14 +21,15 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.api.errors import ProblemError
+from app.config import is_loopback
 
 Role = Literal["agent", "editor", "admin"]
 ROLE_ORDER = {"agent": 1, "editor": 2, "admin": 3}
 ROLE_NAMES = {"agent": "客服", "editor": "模板编辑", "admin": "管理员"}
 SESSION_COOKIE = "shouhou_session"
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -77,12 +81,12 @@ async def get_principal(request: Request) -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ProblemError(401, "Authorization 头应为 Bearer <API key>", headers={"WWW-Authenticate": "Bearer"})
-        key = accounts.verify_api_key(token.strip())
+        key = await run_in_threadpool(accounts.verify_api_key, token.strip())
         if key is None:
             raise ProblemError(401, "API key 无效或已吊销", headers={"WWW-Authenticate": "Bearer"})
         principal = Principal(f"key:{key.name}", key.role, "key")
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        session = accounts.get_session(cookie)
+        session = await run_in_threadpool(accounts.get_session, cookie)
         if session is not None:
             principal = Principal(session.username, session.role, "session", session.csrf_token)
             await check_csrf(request, session.csrf_token)
@@ -91,7 +95,8 @@ async def get_principal(request: Request) -> Principal | None:
 
 
 def _is_local(request: Request) -> bool:
-    return request.client is not None and request.client.host in LOOPBACK
+    # The peer's address; a trusted proxy's X-Forwarded-For has replaced it (SHOUHOU_TRUSTED_PROXIES).
+    return request.client is not None and is_loopback(request.client.host)
 
 
 async def agent_principal(request: Request) -> Principal:

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from app.rendering.language import MAX_INT_DIGITS
 from app.shop import ShopProfile
 
 MAX_MESSAGE = 2000
 MAX_CONTEXT_KEYS = 30
 MAX_CONTEXT_VALUE = 500
+#: The largest version number or id a request may name: the store's columns are 32-bit
+#: (PostgreSQL ``integer``), so anything larger is a 422 rather than a database error.
+MAX_DB_INT = 2**31 - 1
+#: Request bodies take JSON types as documented: ``0`` is not ``false``, ``"3"`` is not ``3``.
+STRICT = ConfigDict(extra="ignore", strict=True)
 
-ContextValue = str | int | float | None
+
+
+def _context_number(v: str | int | float | None) -> str | int | float | None:
+    # The renderer would treat such a number as missing; say so instead of silently showing 【订单号】.
+    if isinstance(v, int) and abs(v) >= 10**MAX_INT_DIGITS:
+        raise ValueError(f"数字最多 {MAX_INT_DIGITS} 位；订单号、运单号这类长号码请加引号作为文字发送")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("应为有限的数字（不能是 NaN 或无穷大）")
+    return v
+
+
+#: A template variable's value: text, a number (finite, at most MAX_INT_DIGITS digits) or null.
+ContextValue = Annotated[str | int | float | None, AfterValidator(_context_number)]
 
 
 def _trimmed(v: str, field: str) -> str:
@@ -25,7 +44,7 @@ def _trimmed(v: str, field: str) -> str:
 
 
 class SuggestRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STRICT
 
     message: str = Field(description="买家消息，去掉首尾空白后 1–2000 字", examples=["亲 颜色和图片差好多啊，而且还少发了一双"])
     context: dict[str, ContextValue] = Field(default_factory=dict, description="模板变量：buyer_name、order_id、item_name…")
@@ -53,7 +72,7 @@ class SuggestRequest(BaseModel):
 
 
 class CheckRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STRICT
 
     text: str = Field(description="客服准备发送的回复，1–2000 字", examples=["可以的亲，给您发韵达，保证后天到"])
     shop: ShopProfile | None = None

@@ -8,6 +8,7 @@ the store holds.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from app.config import Settings
@@ -20,6 +21,7 @@ from app.content.files import (
     load_variables,
     parse_intent,
     parse_template,
+    read_file,
 )
 from app.content.models import IntentSpec
 from app.guard.rules import Rule, parse_rule, read_rules
@@ -35,13 +37,18 @@ def load_from_files(settings: Settings) -> tuple[ContentPack, list[Rule], list[P
 def file_documents(settings: Settings) -> dict[str, dict[str, str]]:
     """The bundled content as store documents: kind -> key -> file text."""
     docs: dict[str, dict[str, str]] = {"intent": {}, "template": {}, "rule": {}}
-    for path in sorted(settings.intents_dir.glob("*.yaml")):
-        docs["intent"][path.stem] = path.read_text(encoding="utf-8")
-    for path in sorted(settings.templates_dir.rglob("*.j2")):
-        key = path.relative_to(settings.templates_dir).with_suffix("").as_posix()
-        docs["template"][key] = path.read_text(encoding="utf-8")
-    for path in sorted(settings.rules_dir.glob("*.yaml")):
-        docs["rule"][path.stem] = path.read_text(encoding="utf-8")
+    found = [
+        *(("intent", path, path.stem) for path in sorted(settings.intents_dir.glob("*.yaml"))),
+        *(
+            ("template", path, path.relative_to(settings.templates_dir).with_suffix("").as_posix())
+            for path in sorted(settings.templates_dir.rglob("*.j2"))
+        ),
+        *(("rule", path, path.stem) for path in sorted(settings.rules_dir.glob("*.yaml"))),
+    ]
+    for kind, path, key in found:
+        text, _unreadable = read_file(path)  # lint (load_from_files) reports what cannot be read
+        if text is not None:
+            docs[kind][key] = text
     return docs
 
 
@@ -82,26 +89,35 @@ def read_documents(root: Path) -> dict[str, dict[str, str]]:
     return file_documents(Settings(content_dir=root))
 
 
+@lru_cache(maxsize=512)
+def _parse(kind: str, key: str, body: str) -> tuple[object, tuple]:
+    """One stored document parsed, remembered by its text: a reload after an edit parses
+    only the documents that changed (parsed objects are never mutated)."""
+    parser = {"intent": parse_intent, "template": parse_template, "rule": parse_rule}[kind]
+    obj, problems = parser(body, f"{kind}:{key}")
+    return obj, tuple(problems)
+
+
 def load_from_store(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
     """Parse the store's current documents; a document that no longer parses is skipped and reported."""
     docs = store.export_all()
     pack = ContentPack()
     problems: list[Problem | str] = []
     for key, body in docs.get("intent", {}).items():
-        obj, probs = parse_intent(body, f"intent:{key}")
+        obj, probs = _parse("intent", key, body)
         problems += probs
         if isinstance(obj, OutOfScope):
             pack.out_of_scope, pack.fragments = obj.examples, obj.fragments
         elif isinstance(obj, IntentSpec):
             pack.intents[obj.id] = obj
     for key, body in docs.get("template", {}).items():
-        tpl, probs = parse_template(body, f"template:{key}")
+        tpl, probs = _parse("template", key, body)
         problems += probs
         if tpl is not None:
             pack.templates[tpl.id] = tpl
     rules = []
     for key, body in docs.get("rule", {}).items():
-        rule, probs = parse_rule(body, f"rule:{key}")
+        rule, probs = _parse("rule", key, body)
         problems += probs
         if rule is not None:
             rules.append(rule)

@@ -2,7 +2,12 @@
 
 Secrets are never stored: passwords as argon2id hashes, API keys, session tokens
 and setup tokens as sha256 (see ``tokens``).  Nothing here logs a username,
-password, key or token.
+password, key or token.  Wrong passwords in a row are counted per user
+(``begin_login``): after a few each attempt must wait, after many the account is
+locked until an admin unlocks it (the policy is in ``lockout``).
+
+Every method is blocking (argon2 and database work): call them from a worker
+thread, never on the server's event loop.
 """
 
 from __future__ import annotations
@@ -15,18 +20,28 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from app.store.db import reader, transaction
-from app.store.errors import AlreadyExists, InvalidOperation, NotFound
-from app.store.models import ApiKeyRow, SessionRow, SetupTokenRow, UserRow
+from app.store import lockout
+from app.store.db import insert_ignore, is_busy, reader, short_wait, transaction
+from app.store.errors import (
+    AccountLocked,
+    AlreadyExists,
+    InvalidField,
+    InvalidOperation,
+    LoginThrottled,
+    NotFound,
+)
+from app.store.models import ApiKeyRow, LoginFailureRow, SessionRow, SetupTokenRow, UserRow
 from app.store.roles import Role, check_role
 from app.store.tokens import API_KEY_PREFIX, API_KEY_SHOWN, new_token, token_hash
 
 log = logging.getLogger(__name__)
 
-MIN_PASSWORD_LENGTH = 8
+#: The one password length rule: for new passwords everywhere (API, pages, CLI); a login
+#: with a longer password is refused before it is hashed.
+MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 MAX_USERNAME_LENGTH = 64
 #: ``last_used_at`` of an API key is written at most this often, not on every request.
@@ -39,6 +54,8 @@ class User:
     role: Role
     created_at: datetime
     disabled: bool = False
+    #: Locked after ``lockout.LOCK_AFTER`` wrong passwords in a row, until an admin unlocks it.
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,20 +97,30 @@ def _check_username(username: str) -> None:
         or len(username) > MAX_USERNAME_LENGTH
         or any(not ch.isprintable() for ch in username)
     ):
-        raise ValueError(f"用户名应为1到{MAX_USERNAME_LENGTH}个可见字符，首尾不能有空格")
+        raise InvalidField("username", f"用户名应为1到{MAX_USERNAME_LENGTH}个可见字符，首尾不能有空格")
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` cannot be a new password (a message naming the field), or ``None`` if it can."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符"
+    return None
 
 
 def _check_password(password: str) -> None:
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise ValueError(f"密码长度应为{MIN_PASSWORD_LENGTH}到{MAX_PASSWORD_LENGTH}个字符")
+    if (problem := password_problem(password)) is not None:
+        raise InvalidField("password", problem)
 
 
-def _user(row: UserRow) -> User:
+def _user(row: UserRow, failures: int | None = None) -> User:
     return User(
         username=row.username,
         role=check_role(row.role),
         created_at=row.created_at,
         disabled=row.disabled,
+        locked=(failures or 0) >= lockout.LOCK_AFTER,
     )
 
 
@@ -114,7 +141,8 @@ class AccountStore:
 
     ``hasher`` defaults to argon2-cffi's ``PasswordHasher()`` (argon2id, its current
     recommended parameters); passwords hashed with other parameters are rehashed
-    on the next successful login.
+    on the next successful login.  ``clock`` (public so tests can move time) gives
+    every timestamp.
     """
 
     def __init__(
@@ -128,10 +156,12 @@ class AccountStore:
     ):
         self._engine = engine
         self._reader = reader(engine)
+        #: For bookkeeping that is skipped rather than waited for when another writer holds the lock.
+        self._best_effort = short_wait(engine)
         self.session_ttl = session_ttl
         self.setup_token_ttl = setup_token_ttl
         self._hasher = hasher or PasswordHasher()
-        self._clock = clock
+        self.clock = clock
         self._dummy_hash: str | None = None
 
     # -- users ---------------------------------------------------------------------------
@@ -151,11 +181,16 @@ class AccountStore:
     def get_user(self, username: str) -> User | None:
         with transaction(self._reader) as s:
             row = _user_row(s, username)
-            return _user(row) if row is not None else None
+            return _user(row, _failures(s, username)) if row is not None else None
 
     def list_users(self) -> list[User]:
+        query = (
+            select(UserRow, LoginFailureRow.failures)
+            .outerjoin(LoginFailureRow, LoginFailureRow.username == UserRow.username)
+            .order_by(UserRow.username)
+        )
         with transaction(self._reader) as s:
-            return [_user(row) for row in s.scalars(select(UserRow).order_by(UserRow.username))]
+            return [_user(row, failures) for row, failures in s.execute(query)]
 
     def verify_password(self, username: str, password: str) -> User | None:
         """The user if the password is right and the account enabled, else ``None``.
@@ -184,7 +219,7 @@ class AccountStore:
         return user
 
     def set_password(self, username: str, password: str) -> None:
-        """Change the password and end all of the user's sessions; ``NotFound`` if no such user."""
+        """Change the password, end all of the user's sessions and unlock it; ``NotFound`` if no such user."""
         _check_password(password)
         password_hash = self._hasher.hash(password)
         with transaction(self._engine) as s:
@@ -193,6 +228,48 @@ class AccountStore:
                 raise NotFound("user", username)
             row.password_hash = password_hash
             s.execute(delete(SessionRow).where(SessionRow.username == username))
+            s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+
+    # -- login throttling ----------------------------------------------------------------
+
+    def begin_login(self, username: str) -> int:
+        """Admit a password attempt for ``username``, counting it as a failure until ``login_succeeded``.
+
+        Raises ``AccountLocked`` after ``lockout.LOCK_AFTER`` failures in a row and
+        ``LoginThrottled`` while the back-off after the last failure runs; both
+        before any password is checked.  Returns the failures in a row including
+        this attempt (0 for a username that does not exist: nothing is stored for it).
+        """
+        with transaction(self._engine) as s:
+            if _user_row(s, username) is None:
+                return 0
+            insert_ignore(s, LoginFailureRow.__table__, {"username": username, "failures": 0})
+            row = s.get(LoginFailureRow, username, with_for_update=True)
+            assert row is not None
+            now = self.clock()  # read under the lock: no concurrent attempt stamps a later time first
+            if row.failures >= lockout.LOCK_AFTER:
+                raise AccountLocked()
+            if wait := lockout.retry_after(row.failures, row.last_failure_at, now):
+                raise LoginThrottled(wait)
+            row.failures += 1
+            row.last_failure_at = now
+            return row.failures
+
+    def login_succeeded(self, username: str) -> None:
+        """The password was right: the count of failures in a row starts again from zero."""
+        with transaction(self._engine) as s:
+            s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+
+    def unlock(self, username: str) -> User:
+        """Clear a user's wrong-password count and lock (admins); ``NotFound`` if no such user."""
+        with transaction(self._engine) as s:
+            row = _user_row(s, username)
+            if row is None:
+                raise NotFound("user", username)
+            s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+            user = _user(row)
+        log.info("login failures cleared for a user (admin unlock)")
+        return user
 
     def set_role(self, username: str, role: str) -> User:
         """Change a user's role; ``InvalidOperation`` if it would leave no enabled admin."""
@@ -205,7 +282,7 @@ class AccountStore:
             if role != "admin":
                 _keep_an_admin(s, row)
             row.role = role
-            return _user(row)
+            return _user(row, _failures(s, username))
 
     def set_disabled(self, username: str, disabled: bool) -> User:
         """Disable (ending all sessions) or re-enable a user; the last enabled admin cannot be disabled."""
@@ -218,7 +295,7 @@ class AccountStore:
                 _keep_an_admin(s, row)
                 s.execute(delete(SessionRow).where(SessionRow.username == username))
             row.disabled = disabled
-            return _user(row)
+            return _user(row, _failures(s, username))
 
     def has_admin(self) -> bool:
         """True if at least one enabled admin exists (else the server offers first-start setup)."""
@@ -240,7 +317,7 @@ class AccountStore:
                 prefix=key[:API_KEY_SHOWN],
                 key_hash=token_hash(key),
                 role=role,
-                created_at=self._clock(),
+                created_at=self.clock(),
             )
             s.add(row)
             s.flush()
@@ -258,10 +335,16 @@ class AccountStore:
             info = _key_info(row) if row is not None else None
         if info is None or info.revoked:
             return None
-        now = self._clock()
+        now = self.clock()
         if info.last_used_at is None or now - info.last_used_at >= LAST_USED_RESOLUTION:
-            with transaction(self._engine) as s:
-                s.execute(update(ApiKeyRow).where(ApiKeyRow.id == info.id).values(last_used_at=now))
+            # Best effort: a request is never held up (or failed) for this bookkeeping.
+            try:
+                with transaction(self._best_effort) as s:
+                    s.execute(update(ApiKeyRow).where(ApiKeyRow.id == info.id).values(last_used_at=now))
+            except OperationalError as e:
+                if not is_busy(e):
+                    raise
+                log.info("API key %d: last use not recorded, the database is busy", info.id)
         return info
 
     def revoke_api_key(self, id_or_prefix: int | str) -> ApiKeyInfo:
@@ -275,7 +358,7 @@ class AccountStore:
                 raise NotFound("api_key", str(id_or_prefix))
             row = rows[0]
             if row.revoked_at is None:
-                row.revoked_at = self._clock()
+                row.revoked_at = self.clock()
             info = _key_info(row)
         log.info("API key %d revoked", info.id)
         return info
@@ -292,7 +375,7 @@ class AccountStore:
     def create_session(self, username: str) -> tuple[str, str]:
         """Start a web session for an enabled user: ``(session_token, csrf_token)``; expires after ``session_ttl``."""
         token, csrf = new_token(), new_token()
-        now = self._clock()
+        now = self.clock()
         with transaction(self._engine) as s:
             row = _user_row(s, username)
             if row is None:
@@ -330,8 +413,14 @@ class AccountStore:
                 expires_at=session_row.expires_at,
             )
             disabled = user_row.disabled
-        if info.expires_at <= self._clock():
-            self.delete_session(token)
+        if info.expires_at <= self.clock():
+            # Refused either way; removing the row can wait for ``purge_expired_sessions`` if the database is busy.
+            try:
+                with transaction(self._best_effort) as s:
+                    s.execute(delete(SessionRow).where(SessionRow.token_hash == digest))
+            except OperationalError as e:
+                if not is_busy(e):
+                    raise
             return None
         return None if disabled else info
 
@@ -344,7 +433,7 @@ class AccountStore:
     def purge_expired_sessions(self) -> int:
         """Delete every expired session; returns how many."""
         with transaction(self._engine) as s:
-            result = s.execute(delete(SessionRow).where(SessionRow.expires_at <= self._clock()))
+            result = s.execute(delete(SessionRow).where(SessionRow.expires_at <= self.clock()))
             return result.rowcount
 
     # -- first start ---------------------------------------------------------------------
@@ -356,7 +445,7 @@ class AccountStore:
         tokens stay valid until they expire or any one token is used.
         """
         token = new_token()
-        now = self._clock()
+        now = self.clock()
         with transaction(self._engine) as s:
             if _count_admins(s) > 0:
                 raise InvalidOperation("已有管理员，无需初始化")
@@ -395,7 +484,7 @@ class AccountStore:
         if _user_row(s, username) is not None:
             raise AlreadyExists(f"用户名已存在：{username}")
         row = UserRow(
-            username=username, password_hash=password_hash, role=role, created_at=self._clock()
+            username=username, password_hash=password_hash, role=role, created_at=self.clock()
         )
         s.add(row)
         s.flush()
@@ -404,7 +493,7 @@ class AccountStore:
 
     def _consume(self, s: Session, token: str) -> bool:
         row = s.get(SetupTokenRow, token_hash(token), with_for_update=True)
-        if row is None or row.expires_at <= self._clock() or _count_admins(s) > 0:
+        if row is None or row.expires_at <= self.clock() or _count_admins(s) > 0:
             return False
         s.execute(delete(SetupTokenRow))  # setup happens once: every other token dies too
         return True
@@ -426,6 +515,11 @@ def _user_row(s: Session, username: str, *, lock: bool = False) -> UserRow | Non
     if lock:
         query = query.with_for_update()
     return s.scalars(query).one_or_none()
+
+
+def _failures(s: Session, username: str) -> int:
+    row = s.get(LoginFailureRow, username)
+    return row.failures if row is not None else 0
 
 
 def _count_admins(s: Session) -> int:

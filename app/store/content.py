@@ -315,24 +315,41 @@ class ContentStore:
     def import_docs(
         self, kind: str, docs: Mapping[str, str], *, author: str, comment: str = IMPORT_COMMENT
     ) -> list[str]:
-        """Make each given document's current body equal the given one, in one transaction.
+        """``import_all`` for one kind; returns the keys written."""
+        return [key for _, key in self.import_all({kind: docs}, author=author, comment=comment)]
 
-        A new version is written only where the body differs (or the key is new or
-        deleted); documents not mentioned are left alone.  Returns the keys written.
+    def import_all(
+        self,
+        docs: Mapping[str, Mapping[str, str]],
+        *,
+        author: str,
+        comment: str = IMPORT_COMMENT,
+    ) -> list[tuple[str, str]]:
+        """Make each given document's current body equal the given one: every kind, one transaction.
+
+        ``docs`` is ``{kind: {key: body}}`` (what ``export_all`` returns).  A new version
+        is written only where the body differs (or the key is new or deleted); documents
+        not mentioned are left alone.  Either every change is committed or none is: a
+        key the store refuses or a failed write part-way leaves the store as it was.
+        Returns the ``(kind, key)`` pairs written.
         """
-        _check_kind(kind)
-        for key in docs:
-            _check_key(key)
-        changed: list[str] = []
+        for kind, kind_docs in docs.items():
+            _check_kind(kind)
+            for key in kind_docs:
+                _check_key(key)
+        changed: list[tuple[str, str]] = []
         with transaction(self._engine) as s:
-            for key in sorted(docs):  # a fixed lock order, so two imports cannot deadlock
-                doc = _lock(s, kind, key) or self._create(s, kind, key)
-                if not doc.deleted:
-                    current = _version_row(s, kind, key, doc.current_version)
-                    if current is not None and current.body == docs[key]:
-                        continue
-                self._append(s, doc, docs[key], author=author, comment=comment)
-                changed.append(key)
+            # A fixed lock order (kind, then key), so two imports cannot deadlock.
+            for kind in sorted(docs):
+                for key in sorted(docs[kind]):
+                    body = docs[kind][key]
+                    doc = _lock(s, kind, key) or self._create(s, kind, key)
+                    if not doc.deleted:
+                        current = _version_row(s, kind, key, doc.current_version)
+                        if current is not None and current.body == body:
+                            continue
+                    self._append(s, doc, body, author=author, comment=comment)
+                    changed.append((kind, key))
             if changed:
                 _bump_revision(s)
         return changed

@@ -6,11 +6,13 @@ so two writers that both read-then-write queue on ``busy_timeout`` instead of on
 failing with "database is locked" when it tries to upgrade its read lock.  Read
 transactions (see ``reader``) start with a plain deferred ``BEGIN`` and never block
 writers.  PostgreSQL needs none of this; the content store locks document rows
-with ``SELECT … FOR UPDATE``.
+with ``SELECT … FOR UPDATE``.  Bookkeeping writes that may be skipped use
+``short_wait``: they give up after a moment instead of queueing behind a lock.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -27,8 +30,15 @@ from app.store.models import CONTENT_REVISION, Base, Meta
 #: How long an SQLite writer waits for another writer's lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 30
 
+#: How long a best-effort write (see ``short_wait``) waits for a lock before it is skipped.
+BEST_EFFORT_WAIT_S = 0.1
+
 #: Execution option that marks an engine's transactions as read-only (deferred BEGIN on SQLite).
 _READ_ONLY = "shouhou_read_only"
+#: Execution option: seconds a write transaction waits for a lock (``short_wait``).
+_LOCK_WAIT = "shouhou_lock_wait"
+#: PostgreSQL SQLSTATEs of a lock not granted in time: lock_not_available, deadlock_detected.
+_PG_BUSY = {"55P03", "40P01"}
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -50,7 +60,9 @@ def create_engine_from_url(
     parsed = normalize_url(url)
     args = dict(connect_args or {})
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True, connect_args=args, echo=echo)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=args, echo=echo)
+        _configure_postgresql(engine)
+        return engine
 
     in_memory = parsed.database in (None, "", ":memory:")
     if not in_memory:
@@ -86,10 +98,42 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(_READ_ONLY):
+        options = conn.get_execution_options()
+        if options.get(_READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # Set on every write: the connection is pooled, and a best-effort writer shortens it.
+        wait_ms = int(options.get(_LOCK_WAIT, SQLITE_BUSY_TIMEOUT_S) * 1000)
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        wait = conn.get_execution_options().get(_LOCK_WAIT)
+        if wait is not None:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait * 1000)}")
+
+
+def short_wait(engine: Engine, seconds: float = BEST_EFFORT_WAIT_S) -> Engine:
+    """The same engine whose write transactions wait at most ``seconds`` for a lock.
+
+    For best-effort bookkeeping (an API key's last use, removing an expired
+    session) that must never hold a request up: when another connection holds
+    the lock, the write fails fast (``is_busy``) and the caller skips it.
+    """
+    return engine.execution_options(**{_LOCK_WAIT: seconds})
+
+
+def is_busy(error: BaseException) -> bool:
+    """True if ``error`` means a lock was not free in time (SQLite busy, PostgreSQL lock timeout or deadlock)."""
+    if not isinstance(error, OperationalError):
+        return False
+    orig = error.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return "locked" in str(orig) or "busy" in str(orig)
+    return getattr(orig, "sqlstate", None) in _PG_BUSY
 
 
 def reader(engine: Engine) -> Engine:

@@ -40,3 +40,26 @@ class AlreadyExists(StoreError):
 
 class InvalidOperation(StoreError):
     """The request is well-formed but not allowed (rolling back to a deletion, removing the last admin)."""
+
+
+class InvalidField(StoreError, ValueError):
+    """A value the store refuses (a username or password of the wrong length); ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+class LoginThrottled(StoreError):
+    """Too many wrong passwords in a row: the next attempt is allowed in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"登录失败次数过多，请 {retry_after} 秒后再试")
+
+
+class AccountLocked(StoreError):
+    """Locked after too many wrong passwords, until an admin unlocks it."""
+
+    def __init__(self) -> None:
+        super().__init__("账号因多次密码错误已被锁定，请联系管理员解锁")

@@ -149,3 +149,18 @@ class SetupTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailureRow(Base):
+    """Wrong passwords in a row for one user (throttling and lockout, see ``lockout``); no row: none.
+
+    A table of its own, so that databases created before it get it from ``create_tables``.
+    """
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

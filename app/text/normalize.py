@@ -9,7 +9,9 @@ sent (``Normalized.span``).
 
 Steps, in order:
 
-1. zero-width, format and control characters are dropped (``\\u200b``, ``\\ufeff``…);
+1. zero-width, format and control characters are dropped (``\\u200b``, ``\\ufeff``…), and
+   so are lone surrogates (``\\ud800``: half a UTF-16 pair, which has no UTF-8 form and
+   would make OpenCC fail; the API refuses them, ``app/api/safe_text.py``);
 2. NFKC folds full-width letters, digits and punctuation to their ASCII forms;
 3. ASCII letters are lower-cased;
 4. traditional characters are read as simplified (OpenCC ``t2s``);
@@ -37,8 +39,9 @@ def _is_dropped(ch: str) -> bool:
     cat = unicodedata.category(ch)
     if ch in "\n\t":
         return False
-    # Cf: zero-width space/joiner, BOM, bidi marks; Cc: control; Mn on emoji: variation selectors.
-    return cat in ("Cf", "Cc") or "\ufe00" <= ch <= "\ufe0f"
+    # Cf: zero-width space/joiner, BOM, bidi marks; Cc: control; Cs: lone surrogate;
+    # Mn on emoji: variation selectors.
+    return cat in ("Cf", "Cc", "Cs") or "\ufe00" <= ch <= "\ufe0f"
 
 
 def _is_pictograph(ch: str) -> bool:

@@ -2,7 +2,9 @@
 
 Pages only render; every change goes through the JSON API (``/v1/...``) from
 the page's script, with the session cookie and its CSRF token, so the rules
-for who may do what live in one place.
+for who may do what live in one place.  Handlers are plain ``def`` (run in the
+thread pool: they read the store); sign-in and setup are ``async`` because their
+password work goes to ``LoginGuard``'s own threads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from app.api.auth import (
     ROLE_NAMES,
@@ -24,11 +27,16 @@ from app.api.auth import (
     same_site,
 )
 from app.api.errors import ProblemError
-from app.store.errors import InvalidOperation, NotFound
+from app.api.logins import LoginRefused
+from app.store.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
+from app.store.errors import InvalidField, InvalidOperation, NotFound
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals["role_names"] = ROLE_NAMES
+templates.env.globals.update(
+    role_names=ROLE_NAMES, password_min=MIN_PASSWORD_LENGTH, password_max=MAX_PASSWORD_LENGTH,
+    username_max=MAX_USERNAME_LENGTH,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,9 +68,22 @@ async def _who(request: Request) -> Principal | None:
         return None
 
 
-def _render(request: Request, name: str, who: Principal | None, status: int = 200, **ctx) -> HTMLResponse:
+async def _agent(request: Request) -> Principal | None:
+    try:
+        return await agent_principal(request)
+    except ProblemError:
+        return None
+
+
+Who = Annotated[Principal | None, Depends(_who)]
+
+
+def _render(
+    request: Request, name: str, who: Principal | None, status: int = 200, http_headers: dict | None = None, **ctx
+) -> HTMLResponse:
     return templates.TemplateResponse(
-        request, name, {"user": _user(who), "csrf_token": who.csrf_token if who else None, **ctx}, status_code=status
+        request, name, {"user": _user(who), "csrf_token": who.csrf_token if who else None, **ctx}, status_code=status,
+        headers=http_headers,
     )
 
 
@@ -92,10 +113,8 @@ def _session_response(request: Request, username: str, target: str) -> RedirectR
 
 
 @router.get("/", response_class=HTMLResponse)
-async def workbench(request: Request):
-    try:
-        who = await agent_principal(request)
-    except ProblemError:
+def workbench(request: Request, who: Annotated[Principal | None, Depends(_agent)]):
+    if who is None:
         return _to_login(request)
     shops = request.app.state.shops
     labels = {v.name: v.label for v in _engine(request).pack.variables.values()}
@@ -104,31 +123,33 @@ async def workbench(request: Request):
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str = "/"):
-    accounts = request.app.state.accounts
-    return _render(request, "login.html", await _who(request), next=_safe_next(next), has_admin=accounts.has_admin())
+def login_page(request: Request, who: Who, next: str = "/"):
+    return _render(request, "login.html", who, next=_safe_next(next), has_admin=request.app.state.accounts.has_admin())
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
-    username: str = Form("", max_length=64),
-    password: str = Form("", max_length=200),
+    username: str = Form(""),
+    password: str = Form(""),
     next: str = Form("/"),
 ):
-    accounts = request.app.state.accounts
+    """Sign in (throttled: 429 while a back-off runs, 423 once the account is locked; see ``LoginGuard``)."""
     if not same_site(request):
         return _render(request, "login.html", None, 403, error="跨站请求已被拒绝。", next="/", has_admin=True)
-    user = accounts.verify_password(username.strip(), password)
-    if user is None:
-        return _render(request, "login.html", None, 401, error="用户名或密码不对。", next=_safe_next(next),
-                       username=username, has_admin=accounts.has_admin())
-    return _session_response(request, user.username, _safe_next(next))
+    client = request.client.host if request.client else "unknown"
+    try:
+        user = await request.app.state.logins.login(username.strip(), password, client)
+    except LoginRefused as refused:
+        has_admin = await run_in_threadpool(request.app.state.accounts.has_admin)
+        return _render(request, "login.html", None, refused.status, refused.headers, error=refused.detail,
+                       next=_safe_next(next), username=username[:MAX_USERNAME_LENGTH], has_admin=has_admin)
+    return await run_in_threadpool(_session_response, request, user.username, _safe_next(next))
 
 
 @router.post("/logout")
-async def logout(request: Request):
-    who = await get_principal(request)  # checks the CSRF token for cookie sessions
+def logout(request: Request, who: Annotated[Principal | None, Depends(get_principal)]):
+    # get_principal has checked the CSRF token of a cookie session
     if who is not None and who.via == "session":
         request.app.state.accounts.delete_session(request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
@@ -137,7 +158,7 @@ async def logout(request: Request):
 
 
 @router.get("/setup", response_class=HTMLResponse)
-async def setup_page(request: Request):
+def setup_page(request: Request):
     if request.app.state.accounts.has_admin():
         return RedirectResponse("/login", status_code=303)
     return _render(request, "setup.html", None)
@@ -147,23 +168,22 @@ async def setup_page(request: Request):
 async def setup(
     request: Request,
     token: str = Form("", max_length=200),
-    username: str = Form("", max_length=64),
-    password: str = Form("", max_length=200),
+    username: str = Form(""),
+    password: str = Form(""),
 ):
     accounts = request.app.state.accounts
-    if accounts.has_admin():
+    if await run_in_threadpool(accounts.has_admin):
         return RedirectResponse("/login", status_code=303)
     if not same_site(request):
         return _render(request, "setup.html", None, 403, error="跨站请求已被拒绝。")
     username = username.strip()
-    if not username or len(password) < 10:
-        return _render(request, "setup.html", None, 422, error="请填写用户名，密码至少 10 位。")
     try:
-        accounts.create_first_admin(token.strip(), username, password)
-    except (ValueError, InvalidOperation, NotFound) as e:
-        return _render(request, "setup.html", None, 403 if not isinstance(e, ValueError) else 422,
-                       error=str(e) if isinstance(e, ValueError) else "设置令牌无效或已用过。")
-    return _session_response(request, username, "/editor")
+        await request.app.state.logins.hashing(accounts.create_first_admin, token.strip(), username, password)
+    except InvalidField as e:
+        return _render(request, "setup.html", None, 422, error=f"{e}。", username=username[:MAX_USERNAME_LENGTH])
+    except (InvalidOperation, NotFound):
+        return _render(request, "setup.html", None, 403, error="设置令牌无效或已用过。")
+    return await run_in_threadpool(_session_response, request, username, "/editor")
 
 
 # -- editors ---------------------------------------------------------------------
@@ -196,7 +216,7 @@ def _engine(request: Request):
 
 
 @router.get("/editor", response_class=HTMLResponse)
-async def templates_list(request: Request, who: SignedIn, q: str = "", intent: str = "", tag: str = ""):
+def templates_list(request: Request, who: SignedIn, q: str = "", intent: str = "", tag: str = ""):
     engine = _engine(request)
     versions = {i.key: i.current_version for i in request.app.state.store.list("template")}
     rows = []
@@ -233,20 +253,20 @@ def _edit_page(request: Request, who: Principal, plural: str, kind: str, key: st
 
 
 @router.get("/editor/templates/new", response_class=HTMLResponse)
-async def template_new(request: Request, who: SignedIn, intent: str = "greeting"):
+def template_new(request: Request, who: SignedIn, intent: str = "greeting"):
     return _edit_page(request, who, "templates", "template", None, "templates", "新建模板",
                       "模板文件（--- 之间是元数据，下面是正文）", "editor", NEW_TEMPLATE.format(intent=intent))
 
 
 @router.get("/editor/templates/{key:path}", response_class=HTMLResponse)
-async def template_edit(request: Request, who: SignedIn, key: str):
+def template_edit(request: Request, who: SignedIn, key: str):
     tpl = _engine(request).pack.templates.get(key)
     return _edit_page(request, who, "templates", "template", key, "templates", f"模板：{tpl.title if tpl else key}",
                       "模板文件（--- 之间是元数据，下面是正文）", "editor")
 
 
 @router.get("/editor/intents", response_class=HTMLResponse)
-async def intents_list(request: Request, who: SignedIn, q: str = ""):
+def intents_list(request: Request, who: SignedIn, q: str = ""):
     engine = _engine(request)
     rows = [
         {"id": i.id, "name": i.label, "url": f"/editor/intents/{i.id}",
@@ -260,19 +280,19 @@ async def intents_list(request: Request, who: SignedIn, q: str = ""):
 
 
 @router.get("/editor/intents/new", response_class=HTMLResponse)
-async def intent_new(request: Request, who: SignedIn):
+def intent_new(request: Request, who: SignedIn):
     return _edit_page(request, who, "intents", "intent", None, "intents", "新建意图", "意图文件（YAML）", "editor", NEW_INTENT)
 
 
 @router.get("/editor/intents/{key}", response_class=HTMLResponse)
-async def intent_edit(request: Request, who: SignedIn, key: str):
+def intent_edit(request: Request, who: SignedIn, key: str):
     spec = _engine(request).pack.intents.get(key)
     return _edit_page(request, who, "intents", "intent", key, "intents", f"意图：{spec.label if spec else key}",
                       "意图文件（YAML：例句 examples、关键词 keywords）", "editor")
 
 
 @router.get("/editor/rules", response_class=HTMLResponse)
-async def rules_list(request: Request, who: SignedIn, q: str = ""):
+def rules_list(request: Request, who: SignedIn, q: str = ""):
     rules = _engine(request).rules
     sev = {"block": "禁止", "warn": "警告", "info": "提示"}
     rows = [
@@ -285,17 +305,17 @@ async def rules_list(request: Request, who: SignedIn, q: str = ""):
 
 
 @router.get("/editor/rules/new", response_class=HTMLResponse)
-async def rule_new(request: Request, who: SignedIn):
+def rule_new(request: Request, who: SignedIn):
     return _edit_page(request, who, "rules", "rule", None, "rules", "新建规则", "规则文件（YAML）", "admin", "id: new_rule\n")
 
 
 @router.get("/editor/rules/{key}", response_class=HTMLResponse)
-async def rule_edit(request: Request, who: SignedIn, key: str):
+def rule_edit(request: Request, who: SignedIn, key: str):
     return _edit_page(request, who, "rules", "rule", key, "rules", f"风险规则：{key}", "规则文件（YAML）", "admin")
 
 
 @router.get("/admin", response_class=HTMLResponse)
-async def admin_page(request: Request, who: SignedIn):
+def admin_page(request: Request, who: SignedIn):
     if not who.allows("admin"):
         return _render(request, "documents_list.html", who, 403, nav="admin", title="需要管理员权限", rows=[],
                        headers=["—"], q="", can_edit=False, new_url="")

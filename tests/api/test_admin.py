@@ -34,5 +34,6 @@ def test_users(fresh_client, keys):
     r = fresh_client.post("/v1/users", json={"username": "short", "password": "123"}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "password"
     r = fresh_client.patch("/v1/users/xiaolan", json={"role": "editor", "disabled": True}, headers=h)
-    assert r.json() | {"created_at": None} == {"username": "xiaolan", "role": "editor", "disabled": True, "created_at": None}
+    assert r.json() | {"created_at": None} == {"username": "xiaolan", "role": "editor", "disabled": True, "locked": False,
+                                                "created_at": None}
     assert fresh_client.patch("/v1/users/nobody", json={"role": "editor"}, headers=h).status_code == 404

@@ -173,3 +173,24 @@ def test_rules_editable_by_admin_only(fresh_client, keys):
     assert r.status_code == 403
     r = fresh_client.put("/v1/rules/ad_superlative", json={"source": src + "\n", "base_version": doc["version"]}, headers=bearer(keys["admin"]))
     assert r.status_code == 200, r.text
+
+
+def test_a_mistyped_check_parameter_that_slipped_into_the_store_never_breaks_check(fresh_app, fresh_client, keys):
+    """Saves validate rules, but a store edited by hand (or by an older release) may hold a bad one."""
+    store, h = fresh_app.state.store, bearer(keys["agent"])
+    current = store.get("rule", "carrier_commitment")
+    bad = current.body.replace("  unknown: warn", "  severty: warn", 1)
+    assert bad != current.body
+    store.save("rule", "carrier_commitment", bad, author="hand", base_version=current.version)
+    try:
+        fresh_app.state.holder.refresh(timeout=60)
+        for _ in range(3):
+            r = fresh_client.post("/v1/check", json={"text": "可以的亲，给您发韵达，保证后天到", "shop": {"carriers": ["申通"]}}, headers=h)
+            assert r.status_code == 200, r.text
+            rules = {f["rule"] for f in r.json()["flags"]}
+            assert "delivery_guarantee" in rules and "carrier_commitment" not in rules  # skipped, the others still run
+        assert fresh_client.post("/v1/suggest", json={"message": "什么时候发货"}, headers=h).status_code == 200
+    finally:
+        now = store.get("rule", "carrier_commitment")
+        store.save("rule", "carrier_commitment", current.body, author="hand", base_version=now.version)
+        fresh_app.state.holder.refresh(timeout=60)

@@ -40,13 +40,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="session")
+def server_accounts(server_dir) -> AccountStore:
+    """The accounts in the test server's database, for tests that set up what a page then shows."""
+    return AccountStore(open_engine(f"sqlite:///{server_dir / 'shouhou.db'}"))
+
+
+@pytest.fixture(scope="session")
+def server(server_dir, server_accounts):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: run ./scripts/install-browser.sh")
-    tmp = tmp_path_factory.mktemp("browser")
+    tmp = server_dir
     db_url = f"sqlite:///{tmp / 'shouhou.db'}"
     (tmp / "shops.yaml").write_text(SHOPS, encoding="utf-8")
-    accounts = AccountStore(open_engine(db_url))
+    accounts = server_accounts
     accounts.create_user(*EDITOR, "editor")
     accounts.create_user(*ADMIN, "admin")
     port = _free_port()

@@ -156,3 +156,31 @@ def test_missing_context_is_named_in_chinese(page):
     page.click("#ask-button")
     missing = page.wait_for_selector(".suggestion .missing")
     assert "买家昵称" in missing.inner_text() and "buyer_name" not in missing.inner_text()
+
+
+def test_a_locked_account_is_explained_and_an_admin_unlocks_it(page, server, server_accounts):
+    from datetime import UTC, datetime
+
+    from app.store import lockout
+
+    server_accounts.create_user("xiaozhang", "xiaozhang-password", "agent")
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    server_accounts.clock = lambda: when
+    for _ in range(lockout.LOCK_AFTER):  # wrong passwords, counted the way the server counts them
+        when += lockout.MAX_BACKOFF
+        server_accounts.begin_login("xiaozhang")
+
+    page.goto("/login")
+    page.fill("input[name=username]", "xiaozhang")
+    page.fill("input[name=password]", "xiaozhang-password")
+    page.click("button[type=submit]")
+    assert "账号因多次密码错误已被锁定，请联系管理员解锁" in page.inner_text("[role=alert]")
+
+    login(page, ADMIN, "/admin")
+    row = page.locator("#users tr", has_text="xiaozhang")
+    row.locator("text=已锁定").wait_for()
+    row.locator("button", has_text="解锁").click()
+    page.wait_for_selector("#admin-status:has-text('已解锁 xiaozhang')")
+    assert row.locator("button", has_text="解锁").count() == 0
+    r = httpx.post(f"{server}/login", data={"username": "xiaozhang", "password": "xiaozhang-password"})
+    assert r.status_code == 303

@@ -137,3 +137,183 @@ def test_users(env):
     r = run(env, "users", "create", "xiaomei", "--role", "editor", input="a-good-password\na-good-password\n")
     assert r.exit_code == 0, r.output
     assert "xiaomei\teditor" in run(env, "users", "list").output
+
+
+def test_lint_refuses_a_template_that_could_stall_the_server(env, tmp_path):
+    root = copy_content(tmp_path)
+    tpl = root / "templates" / "replies" / "thanks" / "short.j2"
+    lines = tpl.read_text(encoding="utf-8").rstrip("\n").splitlines()
+    tpl.write_text("\n".join([*lines, "{% set x = (((order_id|int) ** 32) ** 32) ** 4 %}{{ self }}"]) + "\n", encoding="utf-8")
+    r = run(env, "lint", "--content-dir", str(root))
+    assert r.exit_code == 1
+    assert f"{tpl}:{len(lines) + 1}" in r.output and "算术运算" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_lint_store_names_a_saved_template_that_is_now_refused(env):
+    """A template saved before the language was narrowed is skipped by the server; lint --store says which."""
+    from app.config import Settings
+    from app.content.source import seed_store
+    from app.store import ContentStore, open_engine
+
+    settings = Settings(database_url=env["SHOUHOU_DATABASE_URL"])
+    db = open_engine(settings.database_url)
+    store = ContentStore(db)
+    seed_store(store, settings)
+    current = store.get("template", "thanks/short")
+    store.save("template", "thanks/short", current.body.rstrip("\n") + "{{ '%0299999999d' % 1 }}\n",
+               author="before-upgrade", base_version=current.version)
+    db.dispose()
+    r = run(env, "lint", "--store")
+    assert r.exit_code == 1
+    assert "内容库 templates/replies/thanks/short.j2:" in r.output and "算术运算（%）" in r.output
+    assert "Traceback" not in r.output
+    assert run(env, "lint").exit_code == 0  # the files themselves are fine
+
+
+# -- shouhou import: files it cannot read, and one transaction ------------------------------
+
+
+def _store(env):
+    from app.store import ContentStore, open_engine
+
+    return ContentStore(open_engine(env["SHOUHOU_DATABASE_URL"]))
+
+
+def _bad_utf8(root):
+    path = root / "intents" / "greeting.yaml"
+    path.write_bytes(path.read_bytes().replace("问候".encode(), "问候".encode("gbk"), 1))
+    return path, "UTF-8"
+
+
+def _dir_named_yaml(root):
+    path = root / "rules" / "x.yaml"
+    path.mkdir()
+    return path, "目录"
+
+
+def _dir_named_j2(root):
+    path = root / "templates" / "replies" / "thanks" / "odd.j2"
+    path.mkdir()
+    return path, "目录"
+
+
+def _bad_yaml(root):
+    path = root / "rules" / "carrier_commitment.yaml"
+    path.write_text("id: carrier_commitment\nseverity: [block\n", encoding="utf-8")
+    return path, "YAML"
+
+
+@pytest.mark.parametrize("breaks", [_bad_utf8, _dir_named_yaml, _dir_named_j2, _bad_yaml])
+def test_import_names_a_file_it_cannot_use_and_imports_nothing(env, tmp_path, breaks):
+    assert run(env, "export", str(tmp_path / "before")).exit_code == 0  # seeds the store
+    before = _store(env).export_all()
+    root = copy_content(tmp_path)
+    # a change that would be imported if the rest were fine
+    f = root / "templates" / "replies" / "thanks" / "short.j2"
+    f.write_text(f.read_text(encoding="utf-8").rstrip() + "祝您生活愉快！\n", encoding="utf-8")
+    path, words = breaks(root)
+    r = run(env, "import", str(root))
+    assert r.exit_code == 1, r.output
+    assert isinstance(r.exception, SystemExit), r.exception  # a clean exit, not a crash
+    assert str(path) in r.output and words in r.output and "未导入" in r.output
+    assert _store(env).export_all() == before
+
+
+def test_import_reports_an_unreadable_file(env, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    root = copy_content(tmp_path)
+    locked = root / "intents" / "thanks.yaml"
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)  # as root, chmod 000 would not stop a read
+    r = run(env, "import", str(root))
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit)
+    assert f"{locked}:1: 无法读取这个文件：Permission denied" in r.output and "未导入" in r.output
+
+
+def test_import_of_a_missing_directory_is_a_clear_error(env, tmp_path):
+    r = run(env, "import", str(tmp_path / "nowhere"))
+    assert r.exit_code == 1 and "不是一个目录" in r.output and isinstance(r.exception, SystemExit)
+
+
+def _changed_pack(root):
+    """One edit in each kind: an intent, a template and a rule."""
+    intent = root / "intents" / "thanks.yaml"
+    intent.write_text(intent.read_text(encoding="utf-8").replace("label: 致谢", "label: 致谢（导入）", 1), encoding="utf-8")
+    tpl = root / "templates" / "replies" / "thanks" / "short.j2"
+    tpl.write_text(tpl.read_text(encoding="utf-8").rstrip() + "祝您生活愉快！\n", encoding="utf-8")
+    rule = root / "rules" / "ad_superlative.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").rstrip() + "\n# 导入时加的备注\n", encoding="utf-8")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_env(request, tmp_path):
+    if request.param == "sqlite":
+        yield {"SHOUHOU_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+        return
+    from tests.conftest import postgres_schema
+
+    with postgres_schema() as url:
+        yield {"SHOUHOU_DATABASE_URL": url}
+
+
+def test_import_is_one_transaction(any_db_env, tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.store.content import ContentStore
+
+    env = any_db_env
+    assert run(env, "export", str(tmp_path / "before")).exit_code == 0  # seeds the store
+    store = _store(env)
+    before, revision = store.export_all(), store.revision()
+    root = copy_content(tmp_path)
+    _changed_pack(root)
+
+    real_append = ContentStore._append
+    writes = []
+
+    def failing_append(self, s, doc, body, **kw):
+        writes.append(doc.key)
+        if len(writes) == 3:
+            raise OperationalError("INSERT INTO document_versions …", {}, Exception("disk I/O error"))
+        return real_append(self, s, doc, body, **kw)
+
+    monkeypatch.setattr(ContentStore, "_append", failing_append)
+    r = run(env, "import", str(root))
+    assert len(writes) == 3  # two documents were written in the transaction before the failure
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit)
+    assert "导入失败，内容库没有任何改动：disk I/O error" in r.output
+    assert store.export_all() == before and store.revision() == revision
+    assert [v.version for v in store.history("intent", "thanks")] == [1]
+
+    monkeypatch.setattr(ContentStore, "_append", real_append)
+    r = run(env, "import", str(root))
+    assert r.exit_code == 0, r.output
+    assert "已导入 3 个" in r.output and store.revision() == revision + 1
+    assert "致谢（导入）" in store.get("intent", "thanks").body
+
+
+def test_users_unlock(env):
+    from app.store import AccountStore, lockout, open_engine
+
+    assert run(env, "users", "create", "xiaomei", input="a-good-password\na-good-password\n").exit_code == 0
+    accounts = AccountStore(open_engine(env["SHOUHOU_DATABASE_URL"]))
+    when = accounts.clock()
+    accounts.clock = lambda: when
+    for _ in range(lockout.LOCK_AFTER):
+        when += lockout.MAX_BACKOFF
+        accounts.begin_login("xiaomei")
+    assert "已锁定" in run(env, "users", "list").output
+    r = run(env, "users", "unlock", "xiaomei")
+    assert r.exit_code == 0 and "已解锁" in r.output
+    assert "已锁定" not in run(env, "users", "list").output
+    assert run(env, "users", "unlock", "nobody").exit_code == 1
+    r = run(env, "users", "create", "xiaolan", input="short\nshort\n")
+    assert r.exit_code == 1 and "密码至少 10 个字符" in r.output

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import make_url, select, text
 
-from app.store.accounts import AccountStore
-from app.store.db import transaction
-from app.store.errors import AlreadyExists, InvalidOperation, NotFound
-from app.store.models import ApiKeyRow, SessionRow, SetupTokenRow, UserRow
+from app.store import lockout
+from app.store.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AccountStore
+from app.store.db import create_tables, transaction
+from app.store.errors import (
+    AccountLocked,
+    AlreadyExists,
+    InvalidField,
+    InvalidOperation,
+    LoginThrottled,
+    NotFound,
+)
+from app.store.models import ApiKeyRow, LoginFailureRow, SessionRow, SetupTokenRow, UserRow
 from app.store.roles import ROLES, role_allows
 
 PASSWORD = "correct horse 电池"
@@ -245,3 +257,174 @@ def test_setup_token_expires(accounts: AccountStore, clock) -> None:
     token = accounts.create_setup_token()
     clock.advance(accounts.setup_token_ttl + timedelta(seconds=1))
     assert not accounts.consume_setup_token(token)
+
+
+# -- throttling wrong passwords ------------------------------------------------------------
+
+
+def _attempt(accounts: AccountStore, username: str, password: str):
+    """One login as the server does it: admit (counted as a failure), check, clear on success."""
+    accounts.begin_login(username)
+    user = accounts.verify_password(username, password)
+    if user is not None:
+        accounts.login_succeeded(username)
+    return user
+
+
+def test_wrong_passwords_back_off_then_lock_until_an_admin_unlocks(accounts: AccountStore, clock) -> None:
+    accounts.create_user("alice", PASSWORD, "editor")
+    for _ in range(lockout.BACKOFF_AFTER):
+        assert _attempt(accounts, "alice", "wrong password") is None
+    with pytest.raises(LoginThrottled) as waited:
+        accounts.begin_login("alice")  # refused before any password is checked
+    assert waited.value.retry_after == 2
+    clock.advance(timedelta(seconds=2))
+    assert _attempt(accounts, "alice", "wrong password") is None
+    with pytest.raises(LoginThrottled) as waited:
+        accounts.begin_login("alice")
+    assert waited.value.retry_after == 4  # the wait doubles with each failure
+
+    while True:
+        clock.advance(lockout.MAX_BACKOFF)
+        try:
+            _attempt(accounts, "alice", "wrong password")
+        except AccountLocked:
+            break
+    assert accounts.get_user("alice").locked
+    assert [u.locked for u in accounts.list_users()] == [True]
+    clock.advance(timedelta(days=30))  # a lock does not wear off
+    with pytest.raises(AccountLocked):
+        _attempt(accounts, "alice", PASSWORD)
+
+    assert not accounts.unlock("alice").locked
+    assert _attempt(accounts, "alice", PASSWORD) is not None
+    with pytest.raises(NotFound):
+        accounts.unlock("nobody")
+
+
+def test_a_right_password_starts_the_count_again(accounts: AccountStore) -> None:
+    accounts.create_user("alice", PASSWORD, "editor")
+    for _ in range(lockout.BACKOFF_AFTER - 1):
+        assert _attempt(accounts, "alice", "wrong password") is None
+    assert _attempt(accounts, "alice", PASSWORD) is not None
+    for _ in range(lockout.BACKOFF_AFTER):
+        assert _attempt(accounts, "alice", "wrong password") is None
+    with pytest.raises(LoginThrottled):
+        accounts.begin_login("alice")
+
+
+def test_a_new_password_unlocks(accounts: AccountStore, clock) -> None:
+    accounts.create_user("alice", PASSWORD, "editor")
+    for _ in range(lockout.LOCK_AFTER):
+        clock.advance(lockout.MAX_BACKOFF)
+        accounts.begin_login("alice")
+    assert accounts.get_user("alice").locked
+    accounts.set_password("alice", "a brand new password")
+    assert _attempt(accounts, "alice", "a brand new password") is not None
+
+
+def test_parallel_guesses_cannot_slip_past_the_back_off(db, accounts: AccountStore) -> None:
+    accounts.create_user("alice", PASSWORD, "editor")
+    results: list[str] = []
+
+    def guess() -> None:
+        try:
+            accounts.begin_login("alice")
+            results.append("admitted")
+        except LoginThrottled:
+            results.append("throttled")
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("admitted") == lockout.BACKOFF_AFTER, results
+
+
+def test_unknown_usernames_leave_nothing_in_the_store(db, accounts: AccountStore) -> None:
+    for _ in range(30):
+        assert accounts.begin_login("nobody") == 0
+    assert _stored(db, LoginFailureRow) == []
+
+
+def test_a_database_made_before_lockout_gets_its_table(db, accounts: AccountStore) -> None:
+    accounts.create_user("alice", PASSWORD, "editor")
+    LoginFailureRow.__table__.drop(db.engine)
+    create_tables(db.engine)  # what every server start does
+    assert accounts.begin_login("alice") == 1
+    assert accounts.get_user("alice").username == "alice"
+
+
+def test_one_password_length_rule(accounts: AccountStore) -> None:
+    with pytest.raises(InvalidField) as short:
+        accounts.create_user("alice", "x" * (MIN_PASSWORD_LENGTH - 1), "editor")
+    assert short.value.field == "password" and f"至少 {MIN_PASSWORD_LENGTH} 个字符" in str(short.value)
+    with pytest.raises(InvalidField, match=f"不能超过 {MAX_PASSWORD_LENGTH} 个字符"):
+        accounts.create_user("alice", "x" * (MAX_PASSWORD_LENGTH + 1), "editor")
+    longest = "长" * MAX_PASSWORD_LENGTH
+    accounts.create_user("alice", longest, "editor")
+    assert accounts.verify_password("alice", longest) is not None
+
+
+# -- bookkeeping never waits for a lock ----------------------------------------------------
+
+
+@contextmanager
+def _write_lock_elsewhere(db, api_key_id: int | None = None):
+    """Another connection holds the lock our write needs: SQLite's write lock, or the key's row on PostgreSQL."""
+    if db.backend == "sqlite":
+        other = sqlite3.connect(make_url(db.url).database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    with db.new_engine().connect() as conn:
+        if api_key_id is not None:
+            conn.execute(text("SELECT id FROM api_keys WHERE id = :id FOR UPDATE"), {"id": api_key_id})
+        else:
+            conn.execute(text("LOCK TABLE sessions IN EXCLUSIVE MODE"))
+        yield
+        conn.rollback()
+
+
+def _finishes_while_locked(work):
+    """Run ``work`` in a thread; its result, or fail if it is still waiting after a generous 10 s."""
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.update(result=work()), daemon=True)
+    t0 = time.perf_counter()
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "queued behind the lock instead of skipping the bookkeeping"
+    return out["result"], time.perf_counter() - t0
+
+
+def test_api_key_use_is_not_held_up_by_a_busy_database(db, accounts: AccountStore, clock) -> None:
+    key, info = accounts.create_api_key("千牛插件", "agent")
+    with _write_lock_elsewhere(db, info.id):
+        verified, waited = _finishes_while_locked(lambda: accounts.verify_api_key(key))
+    print(f"verify_api_key with the lock held elsewhere ({db.backend}): {waited * 1000:.0f} ms")
+    assert verified is not None and verified.id == info.id
+    assert accounts.list_api_keys()[0].last_used_at is None  # skipped, not waited for
+    assert accounts.verify_api_key(key) is not None  # recorded once the lock is free
+    assert accounts.list_api_keys()[0].last_used_at == clock.now
+
+
+def test_an_expired_session_is_refused_while_the_database_is_busy(db, accounts: AccountStore, clock) -> None:
+    accounts.create_user("alice", PASSWORD, "agent")
+    token, _ = accounts.create_session("alice")
+    clock.advance(timedelta(hours=13))
+    with _write_lock_elsewhere(db):
+        found, _ = _finishes_while_locked(lambda: accounts.get_session(token))
+    assert found is None
+    assert accounts.purge_expired_sessions() == 1  # the row left behind goes with the next purge
+
+
+def test_no_wait_before_the_back_off_even_if_a_parallel_attempt_stamped_a_later_time(clock) -> None:
+    later = clock.now + timedelta(milliseconds=300)
+    assert lockout.retry_after(lockout.BACKOFF_AFTER - 1, later, clock.now) == 0
+    assert lockout.retry_after(lockout.BACKOFF_AFTER, clock.now, clock.now) == 2
+    assert lockout.retry_after(lockout.BACKOFF_AFTER + 30, clock.now, clock.now) == 15 * 60

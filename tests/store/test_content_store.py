@@ -280,3 +280,61 @@ def test_export_import_round_trip_writes_only_changed_bodies(content: ContentSto
     after = content.export_all()
     assert after["intent"] == {**exported["intent"], "extra": "id: extra\n"}
     assert after["template"] == exported["template"] and after["rule"] == exported["rule"]
+
+
+def _seeded(content: ContentStore) -> None:
+    content.seed("intent", {"refund": "id: refund\n", "thanks": "id: thanks\n"})
+    content.seed("template", {KEY: V1})
+    content.seed("rule", {"r1": "id: r1\n"})
+
+
+def test_import_all_writes_every_kind_in_one_revision(db, content: ContentStore) -> None:
+    _seeded(content)
+    revision = content.revision()
+    changed = content.import_all(
+        {"intent": {"refund": "id: refund\nlabel: 退款\n", "thanks": "id: thanks\n"},
+         "template": {KEY: V2}, "rule": {"r2": "id: r2\n"}},
+        author="importer",
+    )
+    assert changed == [("intent", "refund"), ("rule", "r2"), ("template", KEY)]
+    assert ContentStore(db.new_engine()).revision() == revision + 1
+    assert content.get("template", KEY).body == V2 and content.get("intent", "thanks").version == 1
+
+
+def test_a_failed_write_part_way_through_an_import_changes_nothing(db, content: ContentStore, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    _seeded(content)
+    before, revision = content.export_all(), content.revision()
+    histories = {(k, key): content.history(k, key) for k, docs in before.items() for key in docs}
+    real_append = ContentStore._append
+    writes: list[str] = []
+
+    def failing_append(self, s, doc, body, **kw):
+        writes.append(doc.key)
+        if len(writes) == 3:
+            raise OperationalError("INSERT …", {}, Exception("disk I/O error"))
+        return real_append(self, s, doc, body, **kw)
+
+    monkeypatch.setattr(ContentStore, "_append", failing_append)
+    with pytest.raises(OperationalError):
+        content.import_all(
+            {"intent": {"refund": "id: refund\nlabel: 退款\n", "new_one": "id: new_one\n"},
+             "rule": {"r1": "id: r1\nseverity: warn\n"}, "template": {KEY: V2}},
+            author="importer",
+        )
+    assert writes == ["new_one", "refund", "r1"]
+    other_process = ContentStore(db.new_engine())
+    assert other_process.export_all() == before and other_process.revision() == revision
+    assert {(k, key): other_process.history(k, key) for k, docs in before.items() for key in docs} == histories
+    # not even the new document's placeholder row
+    assert [d.key for d in other_process.list("intent", include_deleted=True)] == ["refund", "thanks"]
+
+
+def test_an_import_with_a_key_the_store_refuses_writes_nothing(content: ContentStore) -> None:
+    _seeded(content)
+    before = content.export_all()
+    with pytest.raises(ValueError):
+        content.import_all({"intent": {"refund": "id: refund\nlabel: 退款\n"}, "rule": {"x" * 201: "id: x\n"}},
+                           author="importer")
+    assert content.export_all() == before

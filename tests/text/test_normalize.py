@@ -52,3 +52,20 @@ def test_empty_and_invisible_only():
     assert normalize("\u200b\u200b ").text == ""
     with pytest.raises(ValueError):
         normalize("abc").span(0, 9)
+
+
+def test_a_lone_surrogate_is_dropped_not_a_crash():
+    # Half a UTF-16 pair has no UTF-8 form; OpenCC used to raise on it.  The API refuses such
+    # text (422), but the CLI and any other caller may still pass one in.
+    sent = "\ud800 給您發\udfff韻達"
+    n = normalize(sent)
+    assert n.text == "给您发韵达"
+    start = n.text.index("韵达")
+    assert n.excerpt(start, start + 2) == "韻達"
+
+
+def test_the_guard_flags_through_a_lone_surrogate(engine):
+    from app.shop import ShopProfile
+
+    flags = engine.check("\ud800 给您发韵达", ShopProfile(carriers=["申通"]))
+    assert [f.rule for f in flags if f.severity == "block"] == ["carrier_commitment"]

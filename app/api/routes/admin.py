@@ -1,34 +1,44 @@
 """Accounts over JSON, for admins: API keys for bots, users for the pages."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from app.api.auth import AdminDep
-from app.api.errors import ProblemError
-from app.store.errors import AlreadyExists, InvalidOperation, NotFound
+from app.api.errors import ProblemError, problem_responses
+from app.api.schemas import MAX_DB_INT, STRICT
+from app.store.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
+from app.store.errors import AlreadyExists, InvalidField, InvalidOperation, NotFound
 
-router = APIRouter(prefix="/v1", tags=["管理"])
+router = APIRouter(prefix="/v1", tags=["管理"], responses=problem_responses(401, 403))
 
 RoleName = Literal["agent", "editor", "admin"]
 
 
 class KeyBody(BaseModel):
+    model_config = STRICT
+
     name: str = Field(min_length=1, max_length=100, description="这个 key 给谁用，如 im-bot")
     role: RoleName = "agent"
 
 
 class UserBody(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=10, max_length=1024)
+    model_config = STRICT
+
+    username: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
     role: RoleName = "editor"
 
 
 class UserChange(BaseModel):
+    model_config = STRICT
+
     role: RoleName | None = None
     disabled: bool | None = None
-    password: str | None = Field(None, min_length=10, max_length=1024)
+    password: str | None = Field(
+        None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH, description="新密码；同时解除锁定"
+    )
 
 
 def _key(k) -> dict:
@@ -40,7 +50,10 @@ def _key(k) -> dict:
 
 
 def _user(u) -> dict:
-    return {"username": u.username, "role": u.role, "disabled": u.disabled, "created_at": u.created_at.isoformat()}
+    return {
+        "username": u.username, "role": u.role, "disabled": u.disabled, "locked": u.locked,
+        "created_at": u.created_at.isoformat(),
+    }
 
 
 @router.get("/keys", summary="API key 列表（只显示前缀）")
@@ -54,8 +67,8 @@ def create_key(body: KeyBody, request: Request, _: AdminDep) -> dict:
     return {**_key(info), "key": secret}
 
 
-@router.delete("/keys/{key_id}", summary="吊销 API key")
-def revoke_key(key_id: int, request: Request, _: AdminDep) -> dict:
+@router.delete("/keys/{key_id}", summary="吊销 API key", responses=problem_responses(404))
+def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_DB_INT, description="key 的编号")], request: Request, _: AdminDep) -> dict:
     try:
         return _key(request.app.state.accounts.revoke_api_key(key_id))
     except NotFound:
@@ -67,17 +80,17 @@ def list_users(request: Request, _: AdminDep) -> dict:
     return {"users": [_user(u) for u in request.app.state.accounts.list_users()]}
 
 
-@router.post("/users", status_code=201, summary="新建用户")
+@router.post("/users", status_code=201, summary="新建用户", responses=problem_responses(409))
 def create_user(body: UserBody, request: Request, _: AdminDep) -> dict:
     try:
         return _user(request.app.state.accounts.create_user(body.username, body.password, body.role))
     except AlreadyExists:
         raise ProblemError(409, f"用户名已存在：{body.username}", [{"field": "username", "message": "已存在"}]) from None
-    except ValueError as e:
-        raise ProblemError(422, str(e), [{"field": "username", "message": str(e)}]) from None
+    except InvalidField as e:
+        raise ProblemError(422, f"{e.field}：{e}", [{"field": e.field, "message": str(e)}]) from None
 
 
-@router.patch("/users/{username}", summary="修改用户的角色、停用状态或密码")
+@router.patch("/users/{username}", summary="修改用户的角色、停用状态或密码", responses=problem_responses(404, 409))
 def change_user(username: str, body: UserChange, request: Request, _: AdminDep) -> dict:
     accounts = request.app.state.accounts
     try:
@@ -95,3 +108,11 @@ def change_user(username: str, body: UserChange, request: Request, _: AdminDep) 
     if user is None:
         raise ProblemError(404, f"没有这个用户：{username}")
     return _user(user)
+
+
+@router.post("/users/{username}/unlock", summary="解除因多次密码错误而锁定的账号", responses=problem_responses(404))
+def unlock_user(username: str, request: Request, _: AdminDep) -> dict:
+    try:
+        return _user(request.app.state.accounts.unlock(username))
+    except NotFound:
+        raise ProblemError(404, f"没有这个用户：{username}") from None

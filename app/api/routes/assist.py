@@ -6,9 +6,11 @@ from fastapi import APIRouter
 
 from app.api.auth import AgentDep
 from app.api.deps import EngineDep, ShopsDep, resolve_shop
+from app.api.errors import problem_responses
 from app.api.schemas import CheckRequest, CheckResponse, SuggestRequest, SuggestResponse
 
-router = APIRouter(prefix="/v1", tags=["客服"])
+# 401 without a key where agent_access asks for one; 403 for a session cookie without its CSRF token.
+router = APIRouter(prefix="/v1", tags=["客服"], responses=problem_responses(401, 403))
 
 NO_MATCH_NOTE = "没有把握匹配到售后问题，建议人工回复。"
 

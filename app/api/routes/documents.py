@@ -9,30 +9,37 @@ delete, history, one version, diff, rollback.  Every save is validated first
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import AgentDep, Principal, require
 from app.api.deps import EngineDep
-from app.api.errors import ProblemError
+from app.api.errors import ProblemError, problem_responses
+from app.api.schemas import MAX_DB_INT
 from app.content.validate import Kind, validate
 from app.store.content import ContentStore
 from app.store.errors import Conflict, NotFound
 
 MAX_SOURCE = 60_000
+#: How long a save waits for the engine to serve it before answering live=false.
+LIVE_WAIT_S = 5.0
 LABELS = {"template": "模板", "intent": "意图", "rule": "规则"}
 
 
 class SaveBody(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no 0 for false, no "3" for 3
+
     source: str = Field(min_length=1, max_length=MAX_SOURCE, description="文件全文：意图/规则为 YAML，模板为元数据+正文")
     comment: str = Field("", max_length=200, description="这次修改的说明")
-    base_version: int | None = Field(None, ge=0, description="基于哪个版本修改（或用 If-Match 头）")
+    base_version: int | None = Field(None, ge=0, le=MAX_DB_INT, description="基于哪个版本修改（或用 If-Match 头）")
     confirm_warnings: bool = Field(False, description="确认保存带 warn 级合规提示的模板")
 
 
 class RollbackBody(BaseModel):
-    version: int = Field(ge=1, description="回滚到的版本")
-    base_version: int | None = Field(None, ge=0)
+    model_config = ConfigDict(strict=True)
+
+    version: int = Field(ge=1, le=MAX_DB_INT, description="回滚到的版本")
+    base_version: int | None = Field(None, ge=0, le=MAX_DB_INT)
     comment: str = Field("", max_length=200)
 
 
@@ -41,6 +48,9 @@ def get_store(request: Request) -> ContentStore:
 
 
 StoreDep = Annotated[ContentStore, Depends(get_store)]
+#: Version numbers in paths and queries: bounded like the store's 32-bit columns, so 2**70 is a 422, not a 500.
+VersionPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="版本号")]
+IfMatch = Annotated[str | None, Header(description='基于的版本号，如 "3"（已过期返回 412）')]
 
 
 def etag(version: int) -> str:
@@ -51,7 +61,7 @@ def resolve_base(if_match: str | None, field_value: int | None, action: str) -> 
     """The version a write is based on: the If-Match header, else the body's/query's field; 428 if neither."""
     if if_match is not None:
         v = if_match.strip().removeprefix("W/").strip('"')
-        if not v.isdigit():
+        if not (v.isascii() and v.isdigit() and len(v) <= 10):
             raise ProblemError(400, "If-Match 应为版本号，如 \"3\"", [{"field": "If-Match", "message": "应为版本号"}])
         return int(v)
     if field_value is None:
@@ -77,7 +87,8 @@ def _version_dict(v) -> dict:
 
 
 def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
-    router = APIRouter(prefix=f"/v1/{plural}", tags=["内容编辑"])
+    router = APIRouter(prefix=f"/v1/{plural}", tags=["内容编辑"], responses=problem_responses(401))
+    writes = problem_responses(403, 404, 409, 412, 428)
     label = LABELS[kind]
     Reader = AgentDep
     Writer = Annotated[Principal, Depends(require(write_role))]  # type: ignore[arg-type]
@@ -112,10 +123,13 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return result
 
     def saved(request: Request, response: Response, v, status: int = 200) -> dict:
-        request.app.state.holder.refresh()
+        # The save is committed; answer once the engine serves it (a template edit: milliseconds),
+        # or after LIVE_WAIT_S with live=false while the rebuild (retraining) goes on.
+        holder = request.app.state.holder
+        live = holder.wait(holder.refresh_soon(), LIVE_WAIT_S)
         response.status_code = status
         response.headers["ETag"] = etag(v.version)
-        return {"id": v.key, **_version_dict(v)}
+        return {"id": v.key, **_version_dict(v), "live": live}
 
     @router.get("", summary=f"{label}列表")
     def list_docs(store: StoreDep, engine: EngineDep, _: Reader, q: str | None = None, intent: str | None = None) -> dict:
@@ -130,7 +144,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             items.append(item)
         return {plural: items}
 
-    @router.post("", status_code=201, summary=f"新建{label}")
+    @router.post("", status_code=201, summary=f"新建{label}", responses=problem_responses(403, 409))
     def create(body: SaveBody, request: Request, response: Response, store: StoreDep, engine: EngineDep, who: Writer) -> dict:
         result = checked(engine, body, None)
         try:
@@ -139,54 +153,59 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             raise ProblemError(409, f"{label} {result.key} 已存在（当前第{c.current_version}版），请改用 PUT", current_version=c.current_version) from None
         return saved(request, response, v, 201)
 
-    @router.get("/{key:path}/versions", summary=f"{label}的版本历史")
+    @router.get("/{key:path}/versions", summary=f"{label}的版本历史", responses=problem_responses(404))
     def history(key: str, store: StoreDep, _: Reader) -> dict:
         versions = store.history(kind, key)
         if not versions:
             raise ProblemError(404, f"没有这个{label}：{key}")
         return {"id": key, "versions": [_version_dict(v) for v in versions]}
 
-    @router.get("/{key:path}/versions/{version}", summary=f"{label}的某个版本")
-    def one_version(key: str, version: int, store: StoreDep, _: Reader) -> dict:
+    @router.get("/{key:path}/versions/{version}", summary=f"{label}的某个版本", responses=problem_responses(404))
+    def one_version(key: str, version: VersionPath, store: StoreDep, _: Reader) -> dict:
         v = store.get(kind, key, version)
         if v is None:
             raise ProblemError(404, f"{label} {key} 没有第{version}版")
         return {"id": key, "source": v.body, **_version_dict(v)}
 
-    @router.get("/{key:path}/diff", summary=f"比较{label}的两个版本")
-    def diff(key: str, store: StoreDep, _: Reader, a: int, b: int) -> dict:
+    @router.get("/{key:path}/diff", summary=f"比较{label}的两个版本", responses=problem_responses(404))
+    def diff(
+        key: str, store: StoreDep, _: Reader,
+        a: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="旧版本号")],
+        b: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="新版本号")],
+    ) -> dict:
         try:
             text = store.diff(kind, key, a, b)
         except NotFound as e:
             raise ProblemError(404, f"{label} {key} 没有第{e.version}版") from None
         return {"id": key, "from": a, "to": b, "diff": text}
 
-    @router.post("/{key:path}/rollback", summary=f"把{label}回滚到旧版本（生成新版本）")
+    @router.post("/{key:path}/rollback", summary=f"把{label}回滚到旧版本（生成新版本）", responses=writes)
     def rollback(
         key: str, body: RollbackBody, request: Request, response: Response, store: StoreDep, engine: EngineDep,
-        who: Writer, if_match: Annotated[str | None, Header()] = None,
+        who: Writer, if_match: IfMatch = None,
     ) -> dict:
         base = resolve_base(if_match, body.base_version, "回滚")
         old = store.get(kind, key, body.version)
         if old is None or old.deleted:
             raise ProblemError(404, f"{label} {key} 没有第{body.version}版")
-        checked(engine, SaveBody(source=old.body, confirm_warnings=True), key)
+        # model_construct: an old version is checked as it is, even one longer than a save may be now
+        checked(engine, SaveBody.model_construct(source=old.body, comment="", base_version=None, confirm_warnings=True), key)
         try:
             v = store.rollback(kind, key, body.version, author=who.name, base_version=base)
         except Conflict as c:
             raise _conflict(label, key, c, if_match is not None) from None
         return saved(request, response, v)
 
-    @router.get("/{key:path}", summary=f"读取{label}")
+    @router.get("/{key:path}", summary=f"读取{label}", responses=problem_responses(404))
     def read(key: str, response: Response, store: StoreDep, engine: EngineDep, _: Reader) -> dict:
         v = current(store, key)
         response.headers["ETag"] = etag(v.version)
         return {"id": key, "source": v.body, **_version_dict(v)}
 
-    @router.put("/{key:path}", summary=f"修改{label}（需带版本）")
+    @router.put("/{key:path}", summary=f"修改{label}（需带版本）", responses=writes)
     def update(
         key: str, body: SaveBody, request: Request, response: Response, store: StoreDep, engine: EngineDep,
-        who: Writer, if_match: Annotated[str | None, Header()] = None,
+        who: Writer, if_match: IfMatch = None,
     ) -> dict:
         base = resolve_base(if_match, body.base_version, "修改")
         current(store, key)
@@ -197,10 +216,11 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             raise _conflict(label, key, c, if_match is not None) from None
         return saved(request, response, v)
 
-    @router.delete("/{key:path}", summary=f"删除{label}（保留历史）")
+    @router.delete("/{key:path}", summary=f"删除{label}（保留历史）", responses=writes)
     def delete(
         key: str, request: Request, response: Response, store: StoreDep, engine: EngineDep, who: Writer,
-        if_match: Annotated[str | None, Header()] = None, base_version: int | None = None,
+        if_match: IfMatch = None,
+        base_version: Annotated[int | None, Query(ge=0, le=MAX_DB_INT, description="基于的版本号（或用 If-Match 头）")] = None,
     ) -> dict:
         base = resolve_base(if_match, base_version, "删除")
         current(store, key)

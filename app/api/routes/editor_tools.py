@@ -7,19 +7,24 @@ from pydantic import BaseModel, Field
 
 from app.api.auth import EditorDep
 from app.api.deps import EngineDep
-from app.api.schemas import MAX_MESSAGE, ContextValue
+from app.api.errors import problem_responses
+from app.api.schemas import MAX_MESSAGE, STRICT, ContextValue
 from app.content.validate import validate
 from app.lint import sample_context
 
-router = APIRouter(prefix="/v1", tags=["内容编辑"])
+router = APIRouter(prefix="/v1", tags=["内容编辑"], responses=problem_responses(401, 403))
 
 
 class PreviewBody(BaseModel):
+    model_config = STRICT
+
     source: str = Field(min_length=1, max_length=60_000, description="模板文件全文（元数据+正文）")
     context: dict[str, ContextValue] | None = Field(None, description="预览用的变量；不填则用示例值")
 
 
 class TryBody(BaseModel):
+    model_config = STRICT
+
     message: str = Field(min_length=1, max_length=MAX_MESSAGE)
 
 

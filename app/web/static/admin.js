@@ -13,8 +13,19 @@
       el("td", {}, roleName[key.role]), el("td", {}, key.revoked_at ? "已吊销" : "有效"),
       el("td", {}, key.revoked_at ? "" : el("button", { type: "button", class: "link", onclick: () => revoke(key) }, "吊销")))));
     $("users").replaceChildren(...u.users.map((user) => el("tr", {},
-      el("td", {}, user.username), el("td", {}, roleName[user.role]), el("td", {}, user.disabled ? "已停用" : "正常"),
-      el("td", {}, el("button", { type: "button", class: "link", onclick: () => toggle(user) }, user.disabled ? "启用" : "停用")))));
+      el("td", {}, user.username), el("td", {}, roleName[user.role]),
+      el("td", {}, [user.disabled ? "已停用" : "正常", user.locked ? "，密码错误次数过多已锁定" : ""].join("")),
+      el("td", {},
+        el("button", { type: "button", class: "link", onclick: () => toggle(user) }, user.disabled ? "启用" : "停用"),
+        user.locked ? el("button", { type: "button", class: "link unlock", onclick: () => unlock(user) }, "解锁") : null))));
+  }
+
+  async function unlock(user) {
+    try {
+      await api("POST", `/v1/users/${encodeURIComponent(user.username)}/unlock`);
+      say(`已解锁 ${user.username}，可以重新登录了`);
+      load();
+    } catch (err) { say(err.message); }
   }
 
   async function revoke(key) {
