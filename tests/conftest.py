@@ -13,9 +13,6 @@ from sqlalchemy import create_engine, text
 from app.config import Settings
 from app.main import create_app
 
-# Starlette's TestClient calls the app as http://testserver: the tests' apps answer to that
-# name too (the Host check itself is tested in tests/api/test_hosts.py).
-os.environ.setdefault("SHOUHOU_ALLOWED_HOSTS", "testserver")
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:

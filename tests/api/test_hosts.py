@@ -40,8 +40,16 @@ def test_this_machines_names_are_served_by_default(make_client, host):
     assert c.get("/healthz", headers={"Host": host}).status_code == 200
 
 
+@pytest.mark.parametrize("host", ["app", "testserver", "shouhou:8000", "SHOUHOU"])
+def test_names_without_a_dot_are_served(make_client, host):
+    # In-process clients (the evaluation harness calls http://app) and container service names;
+    # a rebinding page needs a domain with a dot, which its author controls.
+    c = make_client()
+    assert c.post("/v1/suggest", json=SUGGEST, headers={"Host": host}).status_code == 200
+
+
 @pytest.mark.parametrize(
-    "host", ["rebind.evil.example:8000", "evil.example@127.0.0.1:8000", "127.0.0.1:8000/x", "127.0.0.1.evil.example", ""]
+    "host", ["rebind.evil.example:8000", "evil:8000.example", "evil.example@127.0.0.1:8000", "127.0.0.1:8000/x", "127.0.0.1.evil.example", ""]
 )
 def test_other_host_names_are_refused_with_a_problem_document(make_client, host):
     c = make_client()
