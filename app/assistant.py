@@ -18,6 +18,7 @@ from app.content.files import ContentPack
 from app.guard.alerts import Alert, situation_alerts
 from app.guard.engine import Flag, Guard
 from app.guard.rules import Rule
+from app.matching.index_cache import IndexCache
 from app.matching.matcher import IntentMatcher, MatchResult
 from app.rendering.renderer import Renderer, RenderError
 from app.shop import ShopProfile
@@ -61,8 +62,16 @@ class Engine:
 
     @classmethod
     def build(
-        cls, pack: ContentPack, rules: list[Rule], segmenter: Segmenter, revision: int = 0, previous: Engine | None = None
+        cls,
+        pack: ContentPack,
+        rules: list[Rule],
+        segmenter: Segmenter,
+        revision: int = 0,
+        previous: Engine | None = None,
+        index_cache: IndexCache | None = None,
     ) -> Engine:
+        """The engine for this content; ``index_cache`` (on disk) spares training a classifier
+        already trained on the same examples, by this or another process."""
         t0 = time.perf_counter()
         # An edit changes one kind of content; keep the parts it did not touch (building the
         # guard compiles every rule, the matcher trains a classifier).
@@ -75,7 +84,10 @@ class Engine:
             matcher = previous.matcher
         else:
             featurizer = previous.matcher.featurizer if previous is not None else None
-            matcher = IntentMatcher(pack.intents, pack.out_of_scope, segmenter, featurizer=featurizer, fragments=pack.fragments)
+            matcher = IntentMatcher(
+                pack.intents, pack.out_of_scope, segmenter, featurizer=featurizer, fragments=pack.fragments,
+                index_cache=index_cache,
+            )
         guard = previous.guard if previous is not None and previous.rules == rules else Guard(rules)
         renderer = Renderer({v.name: v.label for v in pack.variables.values()})
         by_intent: dict[str, list] = {}
@@ -111,11 +123,12 @@ class Engine:
                 rendered = self.renderer.render(tpl.body, context)
             except RenderError:
                 continue  # a broken template is skipped, never a failed request; lint catches it
-            flags = self.guard.check(rendered.text, shop)
+            # The same template and context give the same text: its flags are remembered.
+            flags = self.guard.check_cached(rendered.text, shop)
             suggestions.append(
                 Suggestion(tpl.id, tpl.intent, tpl.title, rendered.text, rendered.missing_vars, flags)
             )
-        alerts = situation_alerts(message, shop, self.guard)
+        alerts = situation_alerts(message, shop, self.guard, normalized=n)  # normalised once
         return SuggestResult(match, suggestions, alerts, extract(n))
 
     def check(self, text: str, shop: ShopProfile | None = None) -> list[Flag]:
@@ -131,12 +144,15 @@ def _template_order(tpl) -> tuple[int, str]:
 class EngineHolder:
     """Holds the current engine and rebuilds it, in the background, when the content changes.
 
-    ``load`` returns the content and its revision; ``probe`` (optional) returns just
-    the revision, cheaply, so that edits made by another process are noticed within
-    ``probe_interval`` seconds.  Rebuilding never happens inside the request that
-    notices a change: one builder thread rebuilds while requests go on with the
-    engine they have, and edits that arrive during a build are folded into the next
-    one (eight editors saving at once cost two builds, not eight).  ``refresh``
+    ``load`` returns the content and its revision (read in one snapshot); ``probe``
+    (optional) returns just the revision, cheaply: after ``start_polling`` a background
+    thread asks it every ``probe_interval`` seconds, so that edits made by another
+    process are noticed even when no notification arrives (``notice``, called by
+    ``app.store.changes.ChangeListener`` on PostgreSQL).  Neither happens on a
+    request's path: ``current()`` only returns the engine.  One builder thread
+    rebuilds while requests go on with the engine they have, and edits that arrive
+    during a build are folded into the next one (eight editors saving at once cost
+    two builds, not eight).  ``refresh``
     asks for a build and waits for it, up to ``timeout`` seconds: an editor's save
     answers once the edit is live (a template edit takes milliseconds; an intent
     edit retrains the classifier, about a second).
@@ -148,30 +164,69 @@ class EngineHolder:
         segmenter: Segmenter,
         probe: Callable[[], int] | None = None,
         probe_interval: float = 1.0,
+        index_cache: IndexCache | None = None,
     ):
         self._load = load
+        self._index_cache = index_cache
         self._probe = probe
         self._probe_interval = probe_interval
-        self._next_probe = 0.0
+        self._poller: threading.Thread | None = None
+        self._stopped = threading.Event()
         self.segmenter = segmenter
         self._cond = threading.Condition()
         self._requested = 0  # builds asked for so far
         self._built = 0  # the requests the current engine includes
         self._builder: threading.Thread | None = None
         pack, rules, revision = load()
-        self._engine = Engine.build(pack, rules, segmenter, revision)
+        self._engine = Engine.build(pack, rules, segmenter, revision, index_cache=index_cache)
+        self._seen = revision  # the newest revision a build has loaded (or is building)
 
     def current(self) -> Engine:
-        if self._probe is not None and time.monotonic() >= self._next_probe:
-            self._next_probe = time.monotonic() + self._probe_interval
-            try:
-                moved = self._probe() != self._engine.revision
-            except Exception:  # a busy or unreachable store: keep serving what we have
-                log.warning("content revision probe failed", exc_info=True)
-                moved = False
-            if moved:
-                self.refresh_soon()
         return self._engine
+
+    def notice(self, revision: int | None) -> None:
+        """Another process committed ``revision`` (``None``: maybe, check); rebuild unless it is already in."""
+        if revision is None:
+            self.check()
+            return
+        with self._cond:
+            if revision <= self._seen:
+                return  # our own save's notification, or one a build has already loaded
+        self.refresh_soon()
+
+    def check(self) -> None:
+        """Probe the revision once and ask for a rebuild if it moved (the poller's step)."""
+        if self._probe is None:
+            return
+        with self._cond:
+            if self._requested > self._built:
+                return  # a build is due: it loads the newest content anyway
+        try:
+            moved = self._probe() != self._engine.revision
+        except Exception:  # a busy or unreachable store: keep serving what we have
+            log.warning("content revision probe failed", exc_info=True)
+            return
+        if moved:
+            self.refresh_soon()
+
+    def start_polling(self) -> None:
+        """Probe the revision every ``probe_interval`` seconds in a background thread (until ``close``)."""
+        if self._probe is None or self._poller is not None:
+            return
+        self._stopped.clear()
+        self._poller = threading.Thread(target=self._poll_loop, name="shouhou-revision-poll", daemon=True)
+        self._poller.start()
+
+    def close(self) -> None:
+        """Stop polling (the server is shutting down)."""
+        self._stopped.set()
+        if self._poller is not None:
+            self._poller.join(5)
+            self._poller = None
+
+    def _poll_loop(self) -> None:
+        while not self._stopped.wait(max(self._probe_interval, 0.05)):
+            self.check()
 
     def refresh_soon(self) -> int:
         """Ask for a rebuild from the content source; returns a ticket for ``wait``."""
@@ -203,7 +258,9 @@ class EngineHolder:
                 target = self._requested
             try:
                 pack, rules, rev = self._load()
-                engine = Engine.build(pack, rules, self.segmenter, rev, previous=self._engine)
+                with self._cond:
+                    self._seen = max(self._seen, rev)
+                engine = Engine.build(pack, rules, self.segmenter, rev, previous=self._engine, index_cache=self._index_cache)
             except Exception:  # keep serving the engine we have; the next edit tries again
                 log.exception("rebuilding the engine failed; the previous content stays in use")
                 engine = self._engine

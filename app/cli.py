@@ -17,12 +17,15 @@ def _engine(settings: Settings):
     """The engine over what the server serves: the store (seeded with the bundled files)."""
     from app.assistant import Engine
     from app.content.source import load_from_store, seed_store
+    from app.matching.index_cache import IndexCache
     from app.text.segment import Segmenter
 
     store, _ = _stores(settings)
     seed_store(store, settings)
     pack, rules, _ = load_from_store(store, settings)
-    return Engine.build(pack, rules, Segmenter())
+    # The classifier the server (or the last command) trained on the same examples is read from disk.
+    # jieba's dictionary is loaded only if the command splits text (``check`` never does).
+    return Engine.build(pack, rules, Segmenter(cache_dir=settings.cache_dir, lazy=True), index_cache=IndexCache(settings.cache_dir))
 
 
 def _default_shop(settings: Settings):
@@ -52,6 +55,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址（默认 127.0.0.1）")] = None,
     port: Annotated[int | None, typer.Option(help="端口（默认 8000）")] = None,
     reload: Annotated[bool, typer.Option(help="代码变化时自动重启（开发用）")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="工作进程数（共用同一个数据库；编辑会通知每个进程）")] = 1,
 ) -> None:
     """启动 HTTP 服务（API、文档 /docs）。"""
     import os
@@ -77,7 +81,10 @@ def serve(
     except ConfigError as e:
         typer.secho(str(e), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
-    serving.run(settings, reload=reload)
+    if reload and workers > 1:
+        typer.secho("--reload 只能和一个工作进程一起用", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    serving.run(settings, reload=reload, workers=workers)
 
 
 @app.command()

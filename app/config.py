@@ -6,6 +6,7 @@ clone: the bundled content, an SQLite file under ``data/``, localhost only.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,7 +15,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app import PROJECT_ROOT
+from app import DATA_DIR, DEFAULT_CACHE_DIR, PROJECT_ROOT
 from app.shop import ShopProfile
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -47,7 +48,7 @@ class Settings(BaseSettings):
 
     content_dir: Path = Field(PROJECT_ROOT, description="存放 intents/、templates/、rules/、lexicon/ 的目录")
     database_url: str = Field(
-        f"sqlite:///{PROJECT_ROOT / 'data' / 'shouhou.db'}",
+        f"sqlite:///{DATA_DIR / 'shouhou.db'}",
         description="内容库地址：sqlite:///路径 或 postgresql+psycopg://用户@主机/库",
     )
     shops_file: Path | None = Field(None, description="店铺资料 YAML（见 shops.example.yaml）；不设则店铺信息未知，规则取谨慎默认")
@@ -74,6 +75,16 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(16 * 1024, ge=1024, description="请求行加请求头的上限（字节），超过返回 431")
     read_timeout: float = Field(15.0, gt=0, description="客户端须在多少秒内发完一个请求（请求行、头和请求体），否则断开")
     max_connections: int = Field(500, ge=1, description="shouhou serve 同时处理的连接上限，超过时新请求得到 503")
+    cache_dir: Path = Field(
+        DEFAULT_CACHE_DIR,
+        description="训练好的意图分类器缓存在这里（按训练内容的哈希命名），命令行和重启时直接读取，不必重新训练；jieba 的词典缓存也在这里",
+    )
+    notify_changes: bool = Field(
+        True, description="PostgreSQL 上用 LISTEN/NOTIFY 把编辑即时告诉其他进程；经 PgBouncer 事务模式连接时设为 false（只靠轮询）"
+    )
+    revision_poll_seconds: float = Field(
+        1.0, gt=0, le=3600, description="每隔多少秒查一次内容版本号，发现其他进程的编辑（NOTIFY 丢失时的后备）"
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -105,6 +116,18 @@ class Settings(BaseSettings):
                     except ValueError:
                         raise ValueError(f"{p}：应为 IP 地址或网段，如 127.0.0.1 或 10.0.0.0/8") from None
         return proxies
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_driver(cls, value: str) -> str:
+        # psycopg is an optional extra: say how to install it rather than fail on the first query.
+        scheme = value.partition("://")[0].lower()
+        if scheme in ("postgres", "postgresql", "postgresql+psycopg") and importlib.util.find_spec("psycopg") is None:
+            raise ValueError(
+                "使用 PostgreSQL 需要 psycopg，当前环境没有安装。"
+                "请运行 pip install 'shouhou[postgres]'（在项目目录中：.venv/bin/pip install -e '.[postgres]'）"
+            )
+        return value
 
     def served_hosts(self) -> list[str]:
         """The Host names requests may carry: this machine's names, ``host`` and SHOUHOU_ALLOWED_HOSTS."""

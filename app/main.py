@@ -1,7 +1,8 @@
 """The ASGI application: ``app.main:app`` (``uvicorn app.main:app``).
 
 ``create_app(settings)`` builds a fresh, independent instance (tests build one
-per module); ``app`` is the instance built from the environment.
+per module); ``app`` is the instance built from the environment, on first access
+(importing this module builds nothing: no database, no training).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -22,10 +23,13 @@ from app.api.hosts import AllowedHosts
 from app.api.limits import BodySizeLimit, HeaderLimit
 from app.api.logins import LoginGuard
 from app.api.routes import admin, assist, documents, editor_tools, health
+from app.api.security_headers import SecurityHeaders
 from app.assistant import EngineHolder
 from app.config import Settings, ShopDirectory
-from app.content.source import load_from_store, seed_store
+from app.content.source import load_snapshot, seed_store
+from app.matching.index_cache import IndexCache
 from app.store import AccountStore, ContentStore, open_engine
+from app.store.changes import ChangeListener, supports_notify
 from app.text.segment import Segmenter
 from app.web import pages
 
@@ -64,8 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     seed_store(store, settings)
 
     def load():
-        revision = store.revision()
-        pack, rules, problems = load_from_store(store, settings)
+        pack, rules, problems, revision = load_snapshot(store, settings)
         for p in problems:
             log.warning("content problem: %s", p)
         return pack, rules, revision
@@ -82,7 +85,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 file=sys.stderr,
                 flush=True,
             )
+        # Other processes' edits: NOTIFY on PostgreSQL, and the revision poll always (NOTIFY can be lost).
+        holder = app.state.holder
+        holder.start_polling()
+        listener = None
+        if settings.notify_changes and supports_notify(db):
+            listener = ChangeListener(db, holder.notice).start()
+        app.state.change_listener = listener
         yield
+        if listener is not None:
+            listener.stop()
+        holder.close()
         db.dispose()
 
     app = FastAPI(
@@ -95,7 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store_engine = db
     app.state.accounts = accounts
     app.state.logins = LoginGuard(accounts)  # throttled sign-in, password hashing off the event loop
-    app.state.holder = EngineHolder(load, Segmenter(), probe=store.revision)
+    app.state.holder = EngineHolder(
+        load, Segmenter(cache_dir=settings.cache_dir), probe=store.revision, probe_interval=settings.revision_poll_seconds,
+        index_cache=IndexCache(settings.cache_dir),
+    )
 
     errors.install(app)
     app.include_router(assist.router)
@@ -109,20 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages.install(app)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        # Our pages get a strict CSP; FastAPI's /docs loads Swagger UI from its CDN with an inline script.
-        if response.headers.get("content-type", "").startswith("text/html") and not request.url.path.startswith(
-            ("/docs", "/redoc")
-        ):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-            )
-        return response
+    app.add_middleware(SecurityHeaders)
 
     # Outermost last: the access log sees every answer, also the host check's and the limits'.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -134,4 +137,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    # ``app.main:app`` (uvicorn, the eval script) is built from the environment on first use,
+    # never at import: importing this module (the CLI, tests, create_app) builds nothing.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

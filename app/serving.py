@@ -111,7 +111,13 @@ def log_config() -> dict:
     return config
 
 
-def run(settings: Settings, reload: bool = False) -> None:
+def run(settings: Settings, reload: bool = False, workers: int = 1) -> None:
+    """Serve ``app.main:app``; with ``workers`` > 1, uvicorn starts that many processes on one socket.
+
+    Each worker imports the app itself (hence the import string) and keeps its own
+    engine; an edit saved through one reaches the others through the database
+    (``app.store.changes``).
+    """
     import uvicorn
 
     uvicorn.run(
@@ -119,6 +125,7 @@ def run(settings: Settings, reload: bool = False) -> None:
         host=settings.host,
         port=settings.port,
         reload=reload,
+        workers=workers,
         http=functools.partial(
             BoundedH11Protocol, read_timeout=settings.read_timeout, max_header_bytes=settings.max_header_bytes
         ),

@@ -1,9 +1,11 @@
 """Latency of suggest, in-process, with the full content pack and with 10x the examples.
 
-Prints p50/p99 of ``Engine.suggest`` (matching + rendering + guard + alerts) and of
-the full HTTP round trip through the ASGI app, then the same engine call after
-multiplying every intent's examples by ten (with small variations, so they are
-distinct texts), and the time to rebuild the match index.
+Prints p50/p99 of ``Engine.suggest`` (matching + rendering + guard + alerts); then
+``POST /v1/suggest`` through the ASGI app in-process next to a bare FastAPI JSON
+endpoint in the same run, with the ratio of their p50s (target ≤ 2×), for contexts
+that repeat (the replies' flags are remembered) and for a new order in every request;
+then the same engine call after multiplying every intent's examples by ten (with
+small variations, so they are distinct texts), and the time to rebuild the match index.
 
     .venv/bin/python benchmarks/bench_suggest.py
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -35,6 +36,7 @@ MESSAGES = [
     "我前天买的那个电饭煲，用了两次就不加热了，按键也没反应，能换一个还是怎么处理，我不想退，就想要个能用的，着急做饭呢，麻烦尽快给个答复，不然我只能去投诉了",
     "能給我發順豐嗎 急用",
 ]
+CONTEXT = {"buyer_name": "小王", "order_id": "3312456789", "item_name": "F5716 女鞋"}
 VARIANTS = ["", "啊", "呢", "亲", "吧", "哦", "哈", "呀", "嘛", "了"]
 
 
@@ -94,19 +96,23 @@ def main() -> None:
         rebuilds.append((time.perf_counter() - t) * 1000)
     print(f"{'rebuild after an intent edit (full pack)':44s} median {statistics.median(rebuilds):6.1f} ms")
 
-    from fastapi.testclient import TestClient
+    from inprocess import compare, with_apps
 
-    from app.main import create_app
+    shop = {"carriers": ["申通"]}
+    same = [{"message": m} for m in MESSAGES]
+    same += [{"message": m, "context": CONTEXT, "shop": shop} for m in MESSAGES]
+    # Every request for another order: the replies differ in their order number and name.
+    fresh = [
+        {"message": m, "context": {**CONTEXT, "order_id": str(3312456789 + 97 * n), "buyer_name": f"买家{n}"}, "shop": shop}
+        for n in range(30)
+        for m in MESSAGES
+    ]
 
-    tmp = tempfile.mkdtemp()
-    app_settings = settings.model_copy(update={"database_url": f"sqlite:///{tmp}/bench.db", "agent_access": "open"})
-    with TestClient(create_app(app_settings)) as client:
-        for m in MESSAGES:
-            client.post("/v1/suggest", json={"message": m})
-        report(
-            "POST /v1/suggest (in-process HTTP)",
-            time_calls(lambda m: client.post("/v1/suggest", json={"message": m}), 30),
-        )
+    def both(app, bare):
+        compare(app, bare, "/v1/suggest", same, 30, "POST /v1/suggest, repeated contexts")
+        compare(app, bare, "/v1/suggest", fresh, 1, "POST /v1/suggest, a new order each time", warmup=same)
+
+    with_apps({}, both)
 
     big = tenfold(pack)
     t = time.perf_counter()

@@ -4,6 +4,7 @@ and edits that arrive together are folded into one build."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -104,3 +105,59 @@ def test_an_intent_edit_retrains_a_template_edit_does_not(content):
     src.pack = type(pack)(**{**pack.__dict__, "intents": intents})
     src.revision = 3
     assert holder.refresh(timeout=60).matcher is not engine.matcher
+
+
+class CountingSource(Source):
+    def __init__(self, content):
+        super().__init__(content)
+        self.probes = 0
+
+    def probe(self):
+        self.probes += 1
+        return self.revision
+
+
+def _until(condition, patience: float = 30) -> bool:
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_requests_never_probe_the_store_the_background_poll_does(content):
+    src = CountingSource(content)
+    holder = EngineHolder(src.load, Segmenter(), probe=src.probe, probe_interval=0.05)
+    for _ in range(50):
+        holder.current()
+    assert src.probes == 0  # not one database query on a request's path
+    holder.start_polling()
+    try:
+        src.revision = 2  # another process saved an edit; no request comes in
+        assert _until(lambda: src.loads == 2)
+        assert _until(lambda: holder.current().revision == 2)
+    finally:
+        holder.close()
+    probes = src.probes
+    time.sleep(0.2)
+    assert src.probes == probes  # closed: the poll has stopped
+
+
+def test_a_notification_rebuilds_once_and_ours_is_not_rebuilt_again(content):
+    src = CountingSource(content)
+    holder = EngineHolder(src.load, Segmenter(), probe=src.probe)
+    src.revision = 2
+    holder.refresh(timeout=30)  # our own save: built with revision 2
+    loads = src.loads
+    holder.notice(2)  # …and then its notification arrives
+    holder.notice(1)
+    time.sleep(0.1)
+    assert src.loads == loads
+    src.revision = 3  # another process's save
+    holder.notice(3)
+    assert _until(lambda: holder.current().revision == 3)
+    src.revision = 4
+    holder.notice(None)  # "check now" (after the listener reconnected): the revision is probed
+    assert _until(lambda: holder.current().revision == 4)
+    assert src.loads == loads + 2

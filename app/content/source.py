@@ -100,7 +100,19 @@ def _parse(kind: str, key: str, body: str) -> tuple[object, tuple]:
 
 def load_from_store(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
     """Parse the store's current documents; a document that no longer parses is skipped and reported."""
-    docs = store.export_all()
+    return parse_documents(store.export_all(), settings)
+
+
+def load_snapshot(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str], int]:
+    """``load_from_store`` plus the revision those documents are, both read in one snapshot."""
+    revision, docs = store.snapshot()
+    return (*parse_documents(docs, settings), revision)
+
+
+def parse_documents(
+    docs: dict[str, dict[str, str]], settings: Settings
+) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
+    """Parse ``{kind: {key: body}}``; a document that no longer parses is skipped and reported."""
     pack = ContentPack()
     problems: list[Problem | str] = []
     for key, body in docs.get("intent", {}).items():

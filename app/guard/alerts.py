@@ -16,6 +16,7 @@ from app import PROJECT_ROOT
 from app.guard.engine import Guard
 from app.guard.rules import Severity
 from app.shop import ShopProfile
+from app.text.normalize import Normalized
 
 RULES_DIR = PROJECT_ROOT / "rules"
 
@@ -37,15 +38,19 @@ def default_guard() -> Guard:
 
 
 def situation_alerts(
-    message: str, shop: ShopProfile | None = None, guard: Guard | None = None
+    message: str,
+    shop: ShopProfile | None = None,
+    guard: Guard | None = None,
+    normalized: Normalized | None = None,
 ) -> list[Alert]:
     """Alerts for a buyer's ``message``; a plain complaint gets none.
 
     ``guard`` defaults to the bundled rules; pass the app's own guard when rules
-    come from the store.
+    come from the store.  ``normalized``: the message as ``normalize`` already gave
+    it (``suggest`` normalises once, for matching and for the alerts).
     """
     g = guard if guard is not None else default_guard()
     return [
         Alert(rule=rule.id, severity=sev, message=text)
-        for rule, sev, text in g.alerts(message, shop)
+        for rule, sev, text in g.alerts(message, shop, normalized)
     ]

@@ -8,10 +8,17 @@ cheap to call: ``guard.check(text, shop) -> list[Flag]``.  Steps per text:
 3. the rule's named shop check (if any) decides it against the shop's facts;
 4. a hit inside a hit of a more specific rule is left to that rule;
 5. overlapping hits of one rule are merged; spans point into the original text.
+
+``check_cached`` remembers the flags of the last texts it checked (a bounded LRU, per
+guard, so per rule version): a suggestion rendered from a template is the same text
+for every buyer whose context fills it the same way (or not at all), and is checked
+once rather than on every request.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +29,10 @@ from app.guard.matcher import Hit, Matcher
 from app.guard.rules import SEVERITY_RANK, AlertSpec, Rule, Severity, load_rules
 from app.guard.views import Views, make_views
 from app.shop import ShopProfile
+from app.text.normalize import Normalized
+
+#: How many ``(text, shop)`` results ``check_cached`` keeps (a few MB at most).
+CHECK_CACHE_SIZE = 2048
 
 
 class Flag(BaseModel):
@@ -59,6 +70,8 @@ class Guard:
         self._matcher = Matcher(self.rules)
         self._alert_rules = [r for r in self.rules if r.alert is not None]
         self._alerts = Matcher([r.alert for r in self._alert_rules])
+        self._cache: OrderedDict[tuple[str, str], tuple[Flag, ...]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_dir(cls, directory: Path) -> Guard:
@@ -82,6 +95,22 @@ class Guard:
         found = self._drop_general(found, hits)
         return self._merge(found, text)
 
+    def check_cached(self, text: str, shop: ShopProfile | None = None) -> list[Flag]:
+        """``check``, remembered for the last ``CHECK_CACHE_SIZE`` texts and shops (the rules
+        of a guard never change, so a result stays right as long as the guard lives)."""
+        key = (text, shop.model_dump_json() if shop is not None else "")
+        with self._cache_lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return list(found)
+        flags = self.check(text, shop)
+        with self._cache_lock:
+            self._cache[key] = tuple(flags)
+            if len(self._cache) > CHECK_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return flags
+
     def _decide(self, hit: Hit, views: Views, shop: ShopProfile | None) -> _Found | None:
         rule = self.rules[hit.spec]
         decided = _judge(rule, self._matcher, hit, views, shop)
@@ -93,11 +122,18 @@ class Guard:
         """A hit that lies inside a raw hit of a more specific rule is that rule's to judge,
         even when that rule then let it pass (无法保证明天到 / 以物流为准)."""
         spec = [r.specificity for r in self.rules]
-        claims = [(h.start, h.end, spec[h.spec]) for h in raw]
+        # Most specific first: only the claims above a hit's own level are looked at.
+        claims = sorted({(spec[h.spec], h.start, h.end) for h in raw}, reverse=True)
         kept = []
         for f in found:
             level = spec[f.rule]
-            if not any(s <= f.start and f.end <= e and lvl > level for s, e, lvl in claims):
+            for lvl, s, e in claims:
+                if lvl <= level:
+                    kept.append(f)
+                    break
+                if s <= f.start and f.end <= e:
+                    break
+            else:
                 kept.append(f)
         return kept
 
@@ -128,12 +164,15 @@ class Guard:
 
     # ------------------------------------------------------------------- alerts
 
-    def alerts(self, message: str, shop: ShopProfile | None = None) -> list[tuple[Rule, str, str]]:
+    def alerts(
+        self, message: str, shop: ShopProfile | None = None, normalized: Normalized | None = None
+    ) -> list[tuple[Rule, str, str]]:
         """``(rule, severity, message)`` for each situation in a buyer's message that
-        invites a bad promise; used by ``app.guard.alerts.situation_alerts``."""
+        invites a bad promise; used by ``app.guard.alerts.situation_alerts``.
+        ``normalized``: the message already normalised (it is not normalised again)."""
         if not message or not message.strip() or not self._alert_rules:
             return []
-        views = make_views(message)
+        views = make_views(message, normalized)
         out: list[tuple[Rule, str, str]] = []
         seen: set[tuple[str, str]] = set()
         for hit in sorted(self._alerts.raw_hits(views), key=lambda h: h.start):

@@ -1,9 +1,11 @@
 """Finding what a set of rules (or alerts) looks for, and what cancels a hit.
 
 Built once per rule set: one Aho-Corasick automaton holds the phrases of every
-rule, the patterns are compiled once, and each rule's cue lists become one
-regular expression per scope.  Per text: both views (``app.guard.views``) are
-scanned, hits are mapped back into the original text, and hits overlapping an
+rule and the literals that each pattern needs (``app.guard.prefilter``), the
+patterns are compiled once, and each rule's cue lists become one regular
+expression per scope.  Per text: each view (``app.guard.views``) is scanned once
+by the automaton, which gives the phrase hits and the patterns worth running;
+only those run.  Hits are mapped back into the original text, and hits overlapping an
 exception are dropped (``raw_hits``); ``cancelled`` then asks whether a
 negation or hedge governs a hit.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from app.guard.prefilter import UNSURE_CHARS, required_literals
 from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
 from app.guard.views import Views
 from app.text.normalize import Normalized, is_punct
@@ -83,15 +86,38 @@ class _Compiled:
 class Matcher:
     def __init__(self, specs: list[MatchSpec]):
         self.specs = [_Compiled(s) for s in specs]
-        self._automaton: ahocorasick.Automaton | None = None
-        words: dict[str, list[int]] = {}
+        #: Every pattern of every spec, in order, as ``(spec index, pattern)``.
+        self._patterns: list[tuple[int, re.Pattern]] = []
+        #: Patterns that need no literal (run on every text), by their index in ``_patterns``.
+        self._always: list[int] = []
+        #: How many literal sets each pattern needs found before it runs.
+        self._needed: list[int] = []
+        phrases: dict[str, set[int]] = {}
+        needs: dict[str, set[tuple[int, int]]] = {}  # literal -> (pattern, which of its sets)
         for i, s in enumerate(specs):
             for p in s.phrases:
-                words.setdefault(normalize_phrase(p), []).append(i)
-        if words:
+                phrases.setdefault(normalize_phrase(p), set()).add(i)
+        for i, c in enumerate(self.specs):
+            for pat in c.patterns:
+                k = len(self._patterns)
+                self._patterns.append((i, pat))
+                sets = required_literals(pat)
+                self._needed.append(len(sets) if sets else 0)
+                if sets is None:
+                    self._always.append(k)
+                    continue
+                for j, literals in enumerate(sets):
+                    for w in literals:
+                        needs.setdefault(w, set()).add((k, j))
+        # One automaton for the phrases and for the literals that the patterns need: one
+        # scan of a text finds the phrase hits and the few patterns worth running.
+        self._automaton: ahocorasick.Automaton | None = None
+        if phrases or needs:
             self._automaton = ahocorasick.Automaton()
-            for w, idx in words.items():
-                self._automaton.add_word(w, (len(w), tuple(sorted(set(idx)))))
+            for w in phrases.keys() | needs.keys():
+                self._automaton.add_word(
+                    w, (len(w), tuple(sorted(phrases.get(w, ()))), tuple(sorted(needs.get(w, ()))))
+                )
             self._automaton.make_automaton()
 
     # ------------------------------------------------------------------ matching
@@ -107,21 +133,34 @@ class Matcher:
             if key not in out:
                 out[key] = Hit(i, a, b, text[s:e], groups)
 
+        found: set[tuple[int, int]] = set()  # (pattern, literal set) seen in the text
         if self._automaton is not None:
-            for end_idx, (length, idx) in self._automaton.iter(text):
+            for end_idx, (length, idx, pats) in self._automaton.iter(text):
+                if pats:
+                    found.update(pats)
+                if not idx:
+                    continue
                 s, e = end_idx - length + 1, end_idx + 1
                 if not _ascii_edge_ok(text, s, e):
                     continue
                 for i in idx:
                     add(i, s, e, ())
-        for i, c in enumerate(self.specs):
-            for pat in c.patterns:
-                for m in pat.finditer(text):
-                    s, e = m.span("hit") if "hit" in pat.groupindex and m.group("hit") else m.span()
-                    if s == e or not _ascii_edge_ok(text, s, e):
-                        continue
-                    groups = tuple((k, v) for k, v in m.groupdict().items() if v)
-                    add(i, s, e, groups)
+        if any(ch in text for ch in UNSURE_CHARS):
+            wanted: list[int] | range = range(len(self._patterns))
+        else:
+            seen: dict[int, int] = {}
+            for k, _ in found:
+                seen[k] = seen.get(k, 0) + 1
+            needed = self._needed
+            wanted = sorted([*self._always, *(k for k, n in seen.items() if n == needed[k])])
+        for k in wanted:
+            i, pat = self._patterns[k]
+            for m in pat.finditer(text):
+                s, e = m.span("hit") if "hit" in pat.groupindex and m.group("hit") else m.span()
+                if s == e or not _ascii_edge_ok(text, s, e):
+                    continue
+                groups = tuple((g, v) for g, v in m.groupdict().items() if v)
+                add(i, s, e, groups)
 
     def raw_hits(self, views: Views) -> list[Hit]:
         """Every hit of every spec, in original offsets, exceptions removed."""

@@ -154,6 +154,9 @@ def _particle_marks(t: str) -> list[float]:
 
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _SEPARATORS: dict[str, bool] = {}
+#: Every separator is one of these (a punctuation mark or a symbol is no word character,
+#: except ``_``); ``_is_separator`` decides.
+_MAYBE_SEPARATOR = re.compile(r"[^\w\s]|_")
 
 
 def _marks(t: str) -> tuple[list[int], set[int]]:
@@ -171,31 +174,48 @@ def _marks(t: str) -> tuple[list[int], set[int]]:
     return raw, hard
 
 
-def make_views(text: str) -> Views:
-    n = normalize(text)
-    compact = n.without(str.isspace)
+def make_views(text: str, normalized: Normalized | None = None) -> Views:
+    """The views of ``text``; pass ``normalized`` when the caller has already normalised it
+    (``suggest`` normalises the buyer's message once, for matching and for the alerts)."""
+    n = normalized if normalized is not None and normalized.original == text else normalize(text)
+    # normalize leaves whitespace only as single spaces
+    compact = n.without(str.isspace) if " " in n.text else n
     t = compact.text
     last = len(t) - 1
-    chars: list[str] = []
+    coffs = compact.offsets
+    pieces: list[str] = []
     offs: list[int] = []
     gaps: list[int] = []
+    pos = 0  # start of the run of kept characters not copied yet
     pending = GAP_NONE
     separated = False
-    for i, ch in enumerate(t):
+
+    def keep(end: int) -> None:  # copy t[pos:end], the first one after what was dropped
+        nonlocal pending, separated
+        if pending == GAP_SOFT and pieces:
+            separated = True
+        pieces.append(t[pos:end])
+        offs.extend(coffs[pos:end])
+        gaps.append(pending)
+        gaps.extend([GAP_NONE] * (end - pos - 1))
+        pending = GAP_NONE
+
+    for m in _MAYBE_SEPARATOR.finditer(t):
+        i = m.start()
+        ch = t[i]
         sep = _SEPARATORS.get(ch)
         if sep is None:
             sep = _SEPARATORS[ch] = _is_separator(ch)
-        if sep and not (0 < i < last and t[i - 1].isdigit() and t[i + 1].isdigit()):
-            pending = max(pending, GAP_CLAUSE if ch in CLAUSE_CHARS else GAP_SOFT)
-            continue
-        if pending == GAP_SOFT and chars:
-            separated = True
-        chars.append(ch)
-        offs.append(compact.offsets[i])
-        gaps.append(pending)
-        pending = GAP_NONE
+        if not sep or (0 < i < last and t[i - 1].isdigit() and t[i + 1].isdigit()):
+            continue  # kept like any other character
+        if i > pos:
+            keep(i)
+        pending = max(pending, GAP_CLAUSE if ch in CLAUSE_CHARS else GAP_SOFT)
+        pos = i + 1
+    if pos < len(t):
+        keep(len(t))
     offs.append(len(text))
-    stripped = Normalized(text, "".join(chars), tuple(offs))
+    stripped = Normalized(text, "".join(pieces), tuple(offs))
     raw, hard = _marks(t)
     if not separated:
         # a one-character piece with clause marks on both sides

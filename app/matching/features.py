@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.text.segment import Segmenter
@@ -57,7 +58,13 @@ def clauses(text: str, min_len: int = 2, join_below: int = 4) -> list[Clause]:
 
 
 class Featurizer:
-    """Features of a normalised text: words plus character n-grams, cached per text."""
+    """Features of a normalised text: words plus character n-grams.
+
+    Only training texts are cached (``train_features``), and only those of the last
+    training (``retain``): an edit re-featurizes just the examples that changed, while
+    buyers' messages, which rarely repeat, are computed each time and never held, so
+    memory does not grow with traffic.
+    """
 
     def __init__(self, segmenter: Segmenter, ngrams: tuple[int, ...] = NGRAMS):
         self.segmenter = segmenter
@@ -65,18 +72,37 @@ class Featurizer:
         self._cache: dict[str, Counter[str]] = {}
         self._version = segmenter.version
 
-    def features(self, text: str) -> Counter[str]:
+    def _fresh_cache(self) -> dict[str, Counter[str]]:
         if self._version != self.segmenter.version:  # new domain words: splits may differ
             self._cache = {}
             self._version = self.segmenter.version
-        cached = self._cache.get(text)
-        if cached is not None:
-            return cached
+        return self._cache
+
+    def features(self, text: str) -> Counter[str]:
+        """The features of ``text`` (a training text's from the cache; anything else computed, not kept)."""
+        cached = self._fresh_cache().get(text)
+        return cached if cached is not None else self._compute(text)
+
+    def train_features(self, text: str) -> Counter[str]:
+        """The features of a training text, kept until ``retain`` drops it."""
+        cache = self._fresh_cache()
+        feats = cache.get(text)
+        if feats is None:
+            feats = cache[text] = self._compute(text)
+        return feats
+
+    def retain(self, texts: Iterable[str]) -> None:
+        """Forget the cached features of every text not in ``texts`` (the current training set)."""
+        keep = set(texts)
+        self._cache = {t: f for t, f in self._fresh_cache().items() if t in keep}
+
+    def fingerprint(self) -> str:
+        """What the features depend on besides the text: for keys of trained models."""
+        return f"ngrams={self.ngrams};{self.segmenter.fingerprint()}"
+
+    def _compute(self, text: str) -> Counter[str]:
         feats: Counter[str] = Counter("w:" + w for w in self.segmenter.tokens(text) if _WORDISH.search(w))
         compact = _NON_WORD.sub("", text)
         for n in self.ngrams:
             feats.update(f"c{n}:" + compact[i : i + n] for i in range(len(compact) - n + 1))
-        if len(self._cache) > 50_000:
-            self._cache.clear()
-        self._cache[text] = feats
         return feats

@@ -33,8 +33,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from app.content.models import IntentSpec
-from app.matching.classifier import Classifier
+from app.matching.classifier import CALIBRATION_SPLIT, Classifier
 from app.matching.features import Featurizer, clauses
+from app.matching.index_cache import IndexCache, training_key
 from app.matching.policy import OOS, Decision, Pick, Policy, adjust, decide
 from app.text.normalize import Normalized, normalize
 from app.text.segment import Segmenter
@@ -139,6 +140,22 @@ def _normalized_example(text: str) -> str:
     return normalize(text).text
 
 
+def _trained(
+    examples: list[str], labels: list[str], featurizer: Featurizer, C: float, cache: IndexCache | None
+) -> tuple[list[str], Classifier]:
+    """The normalised examples and the classifier trained on them: from the on-disk cache when
+    it holds them, else normalised, trained and stored."""
+    key = training_key(examples, labels, featurizer, C, CALIBRATION_SPLIT) if cache is not None else ""
+    if cache is not None and (found := cache.load(key, featurizer, labels)) is not None:
+        return found
+    texts = [_normalized_example(e) for e in examples]
+    clf = Classifier.train(texts, labels, featurizer, C=C, calibration_split=CALIBRATION_SPLIT)
+    featurizer.retain(texts)  # the features of examples an edit removed are not needed again
+    if cache is not None:
+        cache.save(key, texts, clf)
+    return texts, clf
+
+
 class IntentMatcher:
     """An immutable index over one version of the intents; rebuild it when they change."""
 
@@ -150,6 +167,7 @@ class IntentMatcher:
         policy: Policy | None = None,
         featurizer: Featurizer | None = None,
         fragments: list[str] = (),
+        index_cache: IndexCache | None = None,
     ):
         self.policy = policy or Policy.load()
         self.intents = intents
@@ -164,17 +182,16 @@ class IntentMatcher:
         ):
             featurizer = Featurizer(segmenter, self.policy.ngrams)
         self.featurizer = featurizer
-        docs: list[Doc] = []
-        for intent in intents.values():
-            docs += [Doc(intent.id, _normalized_example(e)) for e in intent.examples]
-        docs += [Doc(OOS, _normalized_example(e)) for e in out_of_scope]
-        docs += [Doc(FRAGMENT, _normalized_example(e)) for e in fragments]
-        self.docs = docs
-        self._texts = [d.text for d in docs]
+        labelled = [(intent.id, e) for intent in intents.values() for e in intent.examples]
+        labelled += [(OOS, e) for e in out_of_scope] + [(FRAGMENT, e) for e in fragments]
+        labels = [label for label, _ in labelled]
+        self._texts, self.classifier = _trained(
+            [e for _, e in labelled], labels, self.featurizer, self.policy.C, index_cache
+        )
+        self.docs = [Doc(label, text) for label, text in zip(labels, self._texts, strict=True)]
         self._rows: dict[str, list[int]] = defaultdict(list)
-        for i, d in enumerate(docs):
+        for i, d in enumerate(self.docs):
             self._rows[d.label].append(i)
-        self.classifier = Classifier.train(self._texts, [d.label for d in docs], self.featurizer, C=self.policy.C)
 
         self._keywords = ahocorasick.Automaton()
         kw_map: dict[str, list[str]] = defaultdict(list)
@@ -229,7 +246,7 @@ class IntentMatcher:
         cols, v = self.classifier.vector(view.text)
         rows = self._rows.get(label)
         if cols and rows:
-            sims = self.classifier.rows[rows][:, cols] @ v
+            sims = self.classifier.rows.similarities(rows, cols, v)
             k = int(np.argmax(sims))
             if sims[k] > 0:
                 ev.append(Evidence("example", self.docs[rows[k]].text, float(sims[k]), view.text))

@@ -8,7 +8,10 @@ complete (a deletion is a version too) and that a save based on a stale version
 raises ``Conflict`` instead of overwriting someone else's edit.
 
 Every write bumps a global content revision (``revision()``) in the same
-transaction, so other processes can notice edits with one cheap query.
+transaction, so other processes can notice edits with one cheap query; on
+PostgreSQL the same transaction also sends ``NOTIFY shouhou_content, '<schema>:<revision>'``
+(delivered on commit, see ``app.store.changes``).  ``snapshot()`` reads the
+documents and the revision they belong to in one snapshot.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
-from sqlalchemy import ColumnElement, Engine, and_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, select, update
 from sqlalchemy.orm import Session
 
-from app.store.db import insert_ignore, reader, transaction
+from app.store.changes import CHANNEL
+from app.store.db import insert_ignore, reader, snapshot_reader, transaction
 from app.store.diff import unified_diff
 from app.store.errors import Conflict, InvalidOperation, NotFound
 from app.store.models import CONTENT_REVISION, KEY_LEN, Document, DocumentVersion, Meta
@@ -104,6 +108,7 @@ class ContentStore:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _now):
         self._engine = engine
         self._reader = reader(engine)
+        self._snapshot_reader = snapshot_reader(engine)
         self._clock = clock
 
     # -- reading -------------------------------------------------------------------------
@@ -179,17 +184,19 @@ class ContentStore:
 
     def export_all(self) -> dict[str, dict[str, str]]:
         """``{kind: {key: body}}`` of every live document, every kind present."""
-        query = (
-            select(Document.kind, Document.key, DocumentVersion.body)
-            .join(DocumentVersion, _current_join())
-            .where(Document.deleted.is_(False))
-            .order_by(Document.kind, Document.key)
-        )
-        out: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
         with transaction(self._reader) as s:
-            for kind, key, body in s.execute(query):
-                out.setdefault(kind, {})[key] = body
-        return out
+            return _live_documents(s)
+
+    def snapshot(self) -> tuple[int, dict[str, dict[str, str]]]:
+        """``(revision, export_all())`` read in one snapshot: the documents are exactly that revision's.
+
+        Two separate reads could pair new documents with an old revision (or the
+        reverse) when an edit commits in between; an engine built from such a pair
+        would never notice the edit, or would rebuild needlessly.
+        """
+        with transaction(self._snapshot_reader) as s:
+            revision = s.scalar(select(Meta.value).where(Meta.name == CONTENT_REVISION)) or 0
+            return revision, _live_documents(s)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -392,6 +399,19 @@ class ContentStore:
         return row
 
 
+def _live_documents(s: Session) -> dict[str, dict[str, str]]:
+    query = (
+        select(Document.kind, Document.key, DocumentVersion.body)
+        .join(DocumentVersion, _current_join())
+        .where(Document.deleted.is_(False))
+        .order_by(Document.kind, Document.key)
+    )
+    out: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+    for kind, key, body in s.execute(query):
+        out.setdefault(kind, {})[key] = body
+    return out
+
+
 def _current_join() -> ColumnElement[bool]:
     """Join condition: a document with its current version."""
     return and_(
@@ -427,8 +447,17 @@ def _check_base(doc: Document, base_version: int | None) -> None:
         raise Conflict(doc.kind, doc.key, doc.current_version or None, deleted=doc.deleted)
 
 
-def _bump_revision(s: Session) -> None:
-    bump = update(Meta).where(Meta.name == CONTENT_REVISION).values(value=Meta.value + 1)
-    if s.connection().execute(bump).rowcount != 1:
+def _bump_revision(s: Session) -> int:
+    """Add one to the content revision and return it; on PostgreSQL, tell the listeners on commit."""
+    bump = (
+        update(Meta).where(Meta.name == CONTENT_REVISION).values(value=Meta.value + 1).returning(Meta.value)
+    )
+    revision = s.connection().execute(bump).scalar()
+    if revision is None:
         insert_ignore(s, Meta.__table__, {"name": CONTENT_REVISION, "value": 0})
-        s.connection().execute(bump)
+        revision = s.connection().execute(bump).scalar_one()
+    if s.get_bind().dialect.name == "postgresql":
+        # Queued by the transaction: sent when (and only if) it commits.  The schema tells apart
+        # the instances that share one database (each in its own schema).
+        s.execute(select(func.pg_notify(CHANNEL, func.concat(func.current_schema(), ":", str(revision)))))
+    return revision

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, make_url
+from sqlalchemy import Engine, Table, create_engine, event, func, make_url, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -37,6 +37,8 @@ BEST_EFFORT_WAIT_S = 0.1
 _READ_ONLY = "shouhou_read_only"
 #: Execution option: seconds a write transaction waits for a lock (``short_wait``).
 _LOCK_WAIT = "shouhou_lock_wait"
+#: The PostgreSQL advisory lock that ``create_tables`` holds while it creates tables.
+_CREATE_TABLES_LOCK = 0x5348_4F55  # "SHOU"
 #: PostgreSQL SQLSTATEs of a lock not granted in time: lock_not_available, deadlock_detected.
 _PG_BUSY = {"55P03", "40P01"}
 
@@ -145,6 +147,19 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{_READ_ONLY: True})
 
 
+def snapshot_reader(engine: Engine) -> Engine:
+    """``reader``, and every statement of a transaction sees the same snapshot of the database.
+
+    PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement, so
+    this asks for REPEATABLE READ (read-only, it can never fail to serialise).
+    SQLite in WAL mode already reads from one snapshot from the transaction's first
+    read to its end.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    return reader(engine)
+
+
 @contextmanager
 def transaction(bind: Engine) -> Iterator[Session]:
     """An ORM session in one transaction: committed on success, rolled back on error."""
@@ -167,8 +182,16 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> boo
 
 
 def create_tables(engine: Engine) -> None:
-    """Create every missing table and the global counters (idempotent; safe at every start)."""
-    Base.metadata.create_all(engine)
+    """Create every missing table and the global counters (idempotent; safe at every start).
+
+    Several processes may start at once on a new PostgreSQL database (``shouhou serve
+    --workers N``, replicas): they take turns, or two would both find a table missing
+    and the second ``CREATE TABLE`` would fail.
+    """
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_CREATE_TABLES_LOCK)))
+        Base.metadata.create_all(conn)
     with transaction(engine) as session:
         insert_ignore(session, Meta.__table__, {"name": CONTENT_REVISION, "value": 0})
 

@@ -21,6 +21,7 @@ Steps, in order:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,42 +107,70 @@ class Normalized:
         return Normalized(self.original, "".join(chars), tuple(offs))
 
 
+def _fold(ch: str) -> str:
+    """Steps 1, 2, 3 and 5 for one character: what it becomes ("" when it is dropped)."""
+    if _is_dropped(ch):
+        return ""
+    if _is_pictograph(ch):
+        return " "
+    folded = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
+    return "".join(f.lower() if f.isascii() else f for f in folded if not _is_dropped(f))
+
+
+#: ``_fold`` of the characters seen so far; a text is normalised for every request, and
+#: one dictionary look-up per character is several times cheaper than the steps.
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 50_000  # distinct characters kept (a few MB at most)
+_PUNCT: dict[str, bool] = {}
+#: What step 6 would change: whitespace other than one space between characters, or a
+#: repeated character that may be punctuation (no punctuation but ``_`` is a word character).
+_RUNS = re.compile(r"\s\s|^\s|\s$|[^\S ]|([^\w\s]|_)\1")
+
+
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching and checking; see the module docstring."""
-    chars: list[str] = []
-    offs: list[int] = []
-    for i, ch in enumerate(text):
-        if _is_dropped(ch):
-            continue
-        if _is_pictograph(ch):
-            chars.append(" ")
-            offs.append(i)
-            continue
-        folded = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
-        for f in folded:
-            if _is_dropped(f):
-                continue
-            chars.append(f.lower() if f.isascii() else f)
-            offs.append(i)
+    folds = _FOLDED
+    parts = [folds.get(ch) for ch in text]
+    if None in parts:
+        for i, ch in enumerate(text):
+            if parts[i] is None:
+                parts[i] = f = _fold(ch)
+                if len(folds) < _FOLDED_MAX:
+                    folds[ch] = f
+    joined = "".join(parts)  # type: ignore[arg-type]
+    if len(joined) == len(text) and "" not in parts:
+        offs: list[int] = list(range(len(text)))  # one character each: offsets unchanged
+    else:
+        offs = []
+        for i, f in enumerate(parts):
+            if f:
+                offs.extend([i] * len(f))  # type: ignore[arg-type]
 
     # Traditional -> simplified.  OpenCC converts phrase by phrase; it keeps the
     # length for almost every input, and where it does not we convert per char.
-    joined = "".join(chars)
     converted = _t2s().convert(joined)
     if len(converted) != len(joined):
         converted = "".join(_t2s().convert(c) if len(_t2s().convert(c)) == 1 else c for c in joined)
-    chars = list(converted)
 
     # Collapse whitespace runs and repeated punctuation ("！！！" -> "!").
+    if _RUNS.search(converted) is None:  # nothing to collapse (most texts)
+        offs.append(len(text))
+        return Normalized(text, converted, tuple(offs))
     out: list[str] = []
     out_offs: list[int] = []
-    for ch, off in zip(chars, offs, strict=True):
+    for ch, off in zip(converted, offs, strict=True):
         if ch.isspace():
             ch = " "
             if not out or out[-1] == " ":
                 continue
-        elif out and ch == out[-1] and is_punct(ch):
-            continue
+        elif out and ch == out[-1]:
+            punct = _PUNCT.get(ch)
+            if punct is None:
+                punct = is_punct(ch)
+                if len(_PUNCT) < _FOLDED_MAX:
+                    _PUNCT[ch] = punct
+            if punct:
+                continue
         out.append(ch)
         out_offs.append(off)
     while out and out[-1] == " ":

@@ -15,7 +15,7 @@ runner = CliRunner()
 def served(monkeypatch):
     """The settings `shouhou serve` would have started uvicorn with (the stub records them)."""
     calls = []
-    monkeypatch.setattr("app.serving.run", lambda settings, reload=False: calls.append(settings))
+    monkeypatch.setattr("app.serving.run", lambda settings, reload=False, workers=1: calls.append(settings))
     return calls
 
 
@@ -63,3 +63,14 @@ def test_a_mistyped_setting_names_the_variable(env, served):
     assert "设置 SHOUHOU_READ_TIMEOUT 有误：应为数字" in r.output
     r = serve(env, SHOUHOU_MAX_CONNECTIONS="0")
     assert r.exit_code == 2 and "设置 SHOUHOU_MAX_CONNECTIONS 有误：不能小于 1" in r.output
+
+
+def test_workers_are_passed_to_uvicorn_and_reload_needs_one(env, monkeypatch):
+    calls = []
+    monkeypatch.setattr("app.serving.run", lambda settings, reload=False, workers=1: calls.append((reload, workers)))
+    assert serve(env, "--workers", "3").exit_code == 0
+    assert calls == [(False, 3)]
+    r = serve(env, "--workers", "2", "--reload")
+    assert r.exit_code == 2 and "--reload 只能和一个工作进程一起用" in r.output and len(calls) == 1
+    r = serve(env, "--workers", "0")
+    assert r.exit_code == 2 and len(calls) == 1

@@ -12,11 +12,13 @@ from app.api.schemas import CheckRequest, CheckResponse, SuggestRequest, Suggest
 # 401 without a key where agent_access asks for one; 403 for a session cookie without its CSRF token.
 router = APIRouter(prefix="/v1", tags=["客服"], responses=problem_responses(401, 403))
 
+# The handlers are async: the engine is CPU work of a few milliseconds that touches no
+# database, and a thread hand-off would cost about as much as the work itself.
 NO_MATCH_NOTE = "没有把握匹配到售后问题，建议人工回复。"
 
 
 @router.post("/suggest", response_model=SuggestResponse, response_model_exclude_unset=True, summary="买家消息 → 意图与建议回复")
-def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
+async def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     result = engine.suggest(body.message, body.context, shop, body.top_k, explain=body.explain)
     intents = []
@@ -46,6 +48,6 @@ def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, _: AgentDe
 
 
 @router.post("/check", response_model=CheckResponse, summary="检查回复草稿中的风险承诺与违规")
-def check(body: CheckRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
+async def check(body: CheckRequest, engine: EngineDep, shops: ShopsDep, _: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     return {"flags": [f.model_dump() for f in engine.check(body.text, shop)]}
