@@ -46,6 +46,7 @@ lint: setup
 bench: setup-dev
 	$(BIN)/python benchmarks/bench_suggest.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_http.py
 	$(BIN)/python benchmarks/bench_saves.py
 	$(BIN)/python benchmarks/bench_replicas.py
 	$(BIN)/python benchmarks/bench_templates.py
