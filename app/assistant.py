@@ -175,7 +175,8 @@ class EngineHolder:
         self.segmenter = segmenter
         self._cond = threading.Condition()
         self._requested = 0  # builds asked for so far
-        self._built = 0  # the requests the current engine includes
+        self._built = 0  # the requests a finished build (successful or not) was for
+        self._live = 0  # the requests the engine being served includes
         self._builder: threading.Thread | None = None
         pack, rules, revision = load()
         self._engine = Engine.build(pack, rules, segmenter, revision, index_cache=index_cache)
@@ -240,9 +241,10 @@ class EngineHolder:
             return ticket
 
     def wait(self, ticket: int, timeout: float | None = None) -> bool:
-        """Wait until the engine includes the edits made before ``ticket``; False on timeout."""
+        """Wait until a build for the edits made before ``ticket`` has finished: True when the
+        engine now serves them, False on timeout or when that build failed."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._built >= ticket, timeout)
+            return self._cond.wait_for(lambda: self._built >= ticket, timeout) and self._live >= ticket
 
     def refresh(self, timeout: float | None = None) -> Engine:
         """Rebuild from the content source (after an edit) and wait up to ``timeout`` for it."""
@@ -263,8 +265,10 @@ class EngineHolder:
                 engine = Engine.build(pack, rules, self.segmenter, rev, previous=self._engine, index_cache=self._index_cache)
             except Exception:  # keep serving the engine we have; the next edit tries again
                 log.exception("rebuilding the engine failed; the previous content stays in use")
-                engine = self._engine
+                engine = None
             with self._cond:
-                self._engine = engine
+                if engine is not None:
+                    self._engine = engine
+                    self._live = target
                 self._built = target
                 self._cond.notify_all()

@@ -84,7 +84,8 @@ def test_a_failed_rebuild_keeps_the_content_in_use(content):
     holder = EngineHolder(src.load, Segmenter())
     before = holder.current()
     src.fail, src.revision = True, 2
-    assert holder.wait(holder.refresh_soon(), timeout=30)  # waiters are not left hanging
+    # Waiters are not left hanging, and are told that their edit is not live.
+    assert holder.wait(holder.refresh_soon(), timeout=30) is False
     assert holder.current() is before
     src.fail = False
     holder.refresh(timeout=30)
