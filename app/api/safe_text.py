@@ -19,6 +19,9 @@ from fastapi import Request
 from app.api.errors import ProblemError
 
 _UNENCODABLE = re.compile("[\x00\ud800-\udfff]")
+# In JSON either can only be written as an escape (raw control characters and surrogates are
+# not valid JSON text), so a body without one needs no second look.
+_MAYBE_IN_JSON = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _message(ch: str) -> str:
@@ -61,11 +64,13 @@ async def refuse_unencodable(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     if getattr(route, "body_field", None) is not None:  # FastAPI has read the body: cached on the request
         if not content_type or "json" in content_type:
-            try:
-                data = await request.json()
-            except (ValueError, RecursionError):
-                data = None  # malformed JSON gets its 400 from FastAPI
-            errors += [{"field": f, "message": msg} for f, msg in unencodable_fields(data)]
+            # The common case has no escape that could spell one: no second parse of the body.
+            if _MAYBE_IN_JSON.search(await request.body()):
+                try:
+                    data = await request.json()
+                except (ValueError, RecursionError):
+                    data = None  # malformed JSON gets its 400 from FastAPI
+                errors += [{"field": f, "message": msg} for f, msg in unencodable_fields(data)]
         elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
             errors += [
