@@ -186,7 +186,12 @@ def _with_first_char_gate(regex: str) -> str:
 
 
 def compile_pattern(pattern: str, defines: dict[str, str]) -> re.Pattern:
-    return re.compile(_with_first_char_gate(expand_pattern(pattern, defines)), re.IGNORECASE)
+    return _compile(expand_pattern(pattern, defines))
+
+
+@lru_cache(maxsize=4096)  # parsing a rule checks its patterns, building the guard compiles them again
+def _compile(regex: str) -> re.Pattern:
+    return re.compile(_with_first_char_gate(regex), re.IGNORECASE)
 
 
 class Example(BaseModel):
