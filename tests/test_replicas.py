@@ -10,7 +10,6 @@ it properly); the bound asserted is generous because CI machines are noisy.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from app import PROJECT_ROOT
 from app.store import AccountStore, open_engine
 from tests.conftest import postgres_schema
+from tests.servers import free_port, wait_until_up
 
 START_PATIENCE = 180  # seconds for a server to come up (several start at once on a shared machine)
 PROPAGATION_BOUND = 5.0  # seconds; the target is 0.5 s (NOTIFY) and about 1 s (poll)
@@ -30,16 +30,10 @@ TEMPLATE = "color_difference/standard"
 MESSAGE = "亲 颜色和图片差好多啊"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serving(database_url: str, log_path: Path, *args: str, **settings: str):
     """``shouhou serve`` in a subprocess on a free port (``settings``: more SHOUHOU_* variables)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SHOUHOU_DATABASE_URL": database_url, "SHOUHOU_AGENT_ACCESS": "local"}
     for name in ("SHOUHOU_HOST", "SHOUHOU_PORT", "SHOUHOU_SHOPS_FILE", "SHOUHOU_NOTIFY_CHANGES",
                  "SHOUHOU_REVISION_POLL_SECONDS"):
@@ -56,17 +50,6 @@ def serving(database_url: str, log_path: Path, *args: str, **settings: str):
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def _wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + START_PATIENCE
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    pytest.fail(f"server did not start: {log_path.read_text(encoding='utf-8')[-3000:]}")
 
 
 def _editor_key(database_url: str) -> str:
@@ -109,8 +92,8 @@ def test_an_edit_through_one_replica_is_served_by_the_other_on_postgresql(tmp_pa
         # Their revision poll is an hour: what the other replica serves within the bound came by NOTIFY.
         a_proc, a = stack.enter_context(serving(url, tmp_path / "a.log", revision_poll_seconds="3600"))
         b_proc, b = stack.enter_context(serving(url, tmp_path / "b.log", revision_poll_seconds="3600"))
-        _wait_until_up(a_proc, a, tmp_path / "a.log")
-        _wait_until_up(b_proc, b, tmp_path / "b.log")
+        wait_until_up(a_proc, a, tmp_path / "a.log", patience=START_PATIENCE)
+        wait_until_up(b_proc, b, tmp_path / "b.log", patience=START_PATIENCE)
         key = _editor_key(url)
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=a, headers=headers, timeout=60) as ca, \
@@ -127,7 +110,7 @@ def test_an_edit_through_one_replica_is_served_by_the_other_on_postgresql(tmp_pa
 def test_serve_with_several_workers_on_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path / 'shouhou.db'}"
     with serving(url, tmp_path / "workers.log", "--workers", "2") as (proc, base):
-        _wait_until_up(proc, base, tmp_path / "workers.log")
+        wait_until_up(proc, base, tmp_path / "workers.log", patience=START_PATIENCE)
         key = _editor_key(url)
         # A new connection per request, so that both workers answer (the kernel spreads connections).
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as writer, \

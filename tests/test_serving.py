@@ -20,23 +20,18 @@ import pytest
 
 from app import PROJECT_ROOT
 from app.store import AccountStore, open_engine
+from tests.servers import free_port, wait_until_up
 
 READ_TIMEOUT = 2  # seconds; every wait below allows many times that
 PATIENCE = 30
 PHONE, ORDER = "13812345678", "3312456789012"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     db_path = tmp / "shouhou.db"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SHOUHOU_DATABASE_URL": f"sqlite:///{db_path}", "SHOUHOU_READ_TIMEOUT": str(READ_TIMEOUT),
            "SHOUHOU_AGENT_ACCESS": "local"}
     for name in ("SHOUHOU_HOST", "SHOUHOU_PORT", "SHOUHOU_SHOPS_FILE"):
@@ -46,16 +41,7 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
                             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"server did not start: {log_path.read_text()[-3000:]}")
+    wait_until_up(proc, base, log_path)
     yield {"base": base, "port": port, "log": log_path, "db": db_path}
     proc.terminate()
     proc.wait(10)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app import PROJECT_ROOT
 from app.store import AccountStore, open_engine
+from tests.servers import free_port, wait_until_up
 
 CHROMIUM = os.environ.get("SHOUHOU_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -31,12 +29,6 @@ shops:
     seven_day_return: true
     invoice: {company: 某某鞋业有限公司, categories: [鞋]}
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +52,7 @@ def server(server_dir, server_accounts):
     accounts = server_accounts
     accounts.create_user(*EDITOR, "editor")
     accounts.create_user(*ADMIN, "admin")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SHOUHOU_DATABASE_URL": db_url, "SHOUHOU_SHOPS_FILE": str(tmp / "shops.yaml"),
            "SHOUHOU_AGENT_ACCESS": "local"}
     log = open(tmp / "server.log", "w")  # noqa: SIM115
@@ -69,16 +61,7 @@ def server(server_dir, server_accounts):
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+    wait_until_up(proc, base, tmp / "server.log", patience=60)
     yield base
     proc.terminate()
     proc.wait(10)
