@@ -89,7 +89,9 @@ class Engine:
                 index_cache=index_cache,
             )
         guard = previous.guard if previous is not None and previous.rules == rules else Guard(rules)
-        renderer = Renderer({v.name: v.label for v in pack.variables.values()})
+        labels = {v.name: v.label for v in pack.variables.values()}
+        # The renderer keeps its compiled templates (keyed by their text) across edits.
+        renderer = previous.renderer if previous is not None and previous.renderer.labels == labels else Renderer(labels)
         by_intent: dict[str, list] = {}
         for tpl in sorted(pack.templates.values(), key=_template_order):
             by_intent.setdefault(tpl.intent, []).append(tpl)
@@ -203,7 +205,9 @@ class EngineHolder:
             if self._requested > self._built:
                 return  # a build is due: it loads the newest content anyway
         try:
-            moved = self._probe() != self._engine.revision
+            # Against the newest revision loaded, not the one served: a build that fails keeps the
+            # old engine, and must not be retried every poll (the next edit tries again).
+            moved = self._probe() != self._seen
         except Exception:  # a busy or unreachable store: keep serving what we have
             log.warning("content revision probe failed", exc_info=True)
             return

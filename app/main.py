@@ -125,15 +125,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages.install(app)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
 
-    app.add_middleware(SecurityHeaders)
-
-    # Outermost last: the access log sees every answer, also the host check's and the limits'.
+    # Outermost last: the access log sees every answer, also the host check's and the limits',
+    # and every answer, its 500 included, carries the security headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.add_middleware(AllowedHosts, allowed_hosts=settings.served_hosts())
     app.add_middleware(AccessLog)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

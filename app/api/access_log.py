@@ -83,7 +83,7 @@ class AccessLog:
         except Exception as exc:
             log.error("unhandled error: method=%s path=%s\n%s", scope.get("method"), _path(scope), describe_exception(exc))
             if status is None:
-                response = problem(500, "服务器内部错误，已记录，请稍后再试", headers={"X-Content-Type-Options": "nosniff"})
+                response = problem(500, "服务器内部错误，已记录，请稍后再试")
                 try:
                     await response(scope, receive, send_and_note)
                 except Exception:  # the client is gone; nothing more to tell it

@@ -279,17 +279,12 @@ def install(app: FastAPI) -> None:
                 headers = {**(headers or {}), "Allow": allow}
         return problem(exc.status_code, detail, headers=headers)
 
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception):
-        # Types and frames only: an exception's message may quote what the client sent.
-        log.error("unhandled error: method=%s path=%s\n%s", request.method, request.url.path, describe_exception(exc))
-        return problem(500, "服务器内部错误，已记录，请稍后再试")
-
+    # Any other error is logged once, and answered with a 500, by the access log (access_log.py).
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError):
         # Another writer held the lock past the busy timeout (SQLite), or a lock timeout (PostgreSQL).
         if not is_busy(exc):
-            return await _crash(request, exc)
+            raise exc
         log.warning("database busy on %s %s", request.method, request.url.path)
         return problem(503, "数据库正忙，请稍等几秒再试", headers={"Retry-After": "5"})
 

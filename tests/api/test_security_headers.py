@@ -21,3 +21,11 @@ def test_swagger_ui_keeps_its_cdn_script(client):
     r = client.get("/docs")
     assert r.status_code == 200 and "content-security-policy" not in r.headers
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_answers_of_the_outer_layers_carry_them_too(client, settings):
+    too_big = client.post("/v1/check", content=b"x" * (settings.max_body_bytes + 1), headers={"content-type": "application/json"})
+    assert too_big.status_code == 413
+    assert too_big.headers["x-content-type-options"] == "nosniff"
+    wrong_host = client.get("/healthz", headers={"Host": "rebind.evil.example"})
+    assert wrong_host.status_code == 400 and wrong_host.headers["x-content-type-options"] == "nosniff"
