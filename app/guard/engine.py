@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 from app.guard.checks import CHECKS, HitContext, NoParams
 from app.guard.matcher import Hit, Matcher
@@ -47,6 +47,15 @@ class Flag(BaseModel):
     excerpt: str
     message: str
     suggestion: str | None = None
+    #: ``broken_promise``: the turn of the conversation that made the promise (from 0).
+    turn: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):  # ``turn`` only where there is one: other flags keep their shape
+        data = handler(self)
+        if data.get("turn") is None:
+            data.pop("turn", None)
+        return data
 
 
 @dataclass(slots=True)
@@ -62,8 +71,12 @@ class Guard:
     """Checks texts against a set of rules.  Thread-safe once built (read-only state)."""
 
     def __init__(self, rules: list[Rule]):
-        self.rules = [r for r in rules if r.enabled]
-        ids = [r.id for r in self.rules]
+        enabled = [r for r in rules if r.enabled]
+        #: Rules matched on a text; ``conversation_rules`` are checked by code against a
+        #: conversation (``app.guard.promises``).
+        self.rules = [r for r in enabled if r.scope == "text"]
+        self.conversation_rules = [r for r in enabled if r.scope == "conversation"]
+        ids = [r.id for r in enabled]
         if len(ids) != len(set(ids)):
             dup = sorted({i for i in ids if ids.count(i) > 1})
             raise ValueError(f"重复的规则 id：{', '.join(dup)}")
@@ -79,7 +92,7 @@ class Guard:
         return cls(load_rules(Path(directory)))
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return next((r for r in (*self.rules, *self.conversation_rules) if r.id == rule_id), None)
 
     # -------------------------------------------------------------------- check
 

@@ -194,8 +194,25 @@ def _compile(regex: str) -> re.Pattern:
     return re.compile(_with_first_char_gate(regex), re.IGNORECASE)
 
 
+class ExampleTurn(BaseModel):
+    """An earlier turn of an example conversation; a plain string is an agent turn."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["buyer", "agent"] = "agent"
+    text: str = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, v: Any) -> Any:
+        return {"text": v} if isinstance(v, str) else v
+
+
 class Example(BaseModel):
-    """One example text; a flag example may pin the expected excerpt, severity and shop."""
+    """One example text; a flag example may pin the expected excerpt, severity and shop.
+
+    ``conversation``: the turns before the text (for a rule with ``scope: conversation``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -203,6 +220,7 @@ class Example(BaseModel):
     excerpt: str | None = None
     severity: Severity | None = None
     shop: ShopProfile | None = None
+    conversation: list[ExampleTurn] | None = Field(default=None, max_length=20)
     note: str | None = None
 
     @model_validator(mode="before")
@@ -303,6 +321,8 @@ class MatchSpec(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_find(self) -> MatchSpec:
+        if getattr(self, "scope", "text") == "conversation":
+            return self  # checked by code against the conversation (app.guard.promises)
         if not self.phrases and not self.patterns:
             raise ValueError("至少要有一条 phrases 或 patterns")
         return self
@@ -328,6 +348,10 @@ class Rule(MatchSpec):
     #: (保证明天到 is a delivery_guarantee, not also an absolute_guarantee).
     specificity: int = Field(default=10, ge=0, le=100)
     enabled: bool = True
+    #: ``conversation``: not matched on a text alone but checked by code against the earlier
+    #: turns of a conversation (``broken_promise``, see ``app.guard.promises``); such a rule
+    #: needs no phrases or patterns, and its examples give their ``conversation``.
+    scope: Literal["text", "conversation"] = "text"
     examples: Examples = Field(default_factory=Examples)
     alert: AlertSpec | None = None
 

@@ -2,8 +2,10 @@
 
 A flag example must produce a flag of its rule (with the expected excerpt and
 severity when the example gives them); a pass example must not produce one.
-Alert examples work the same way on ``Guard.alerts``.  The test suite runs them
-all, and an editor can run one rule's examples before saving it.
+Alert examples work the same way on ``Guard.alerts``.  Examples of a rule with
+``scope: conversation`` (``broken_promise``) are checked against their
+``conversation`` by the promise ledger (``app.guard.promises``).  The test suite runs
+them all, and an editor can run one rule's examples before saving it.
 """
 
 from __future__ import annotations
@@ -51,7 +53,16 @@ def failure(guard: Guard, case: ExampleCase) -> str | None:
             return None
         return f"不应提醒 {case.rule}，实际 {got}：{ex.text}" if got else None
 
-    flags = [f for f in guard.check(ex.text, ex.shop) if f.rule == case.rule]
+    rule = guard.rule(case.rule)
+    if rule is not None and rule.scope == "conversation":
+        from app.guard.promises import broken_promises, extract_promises
+
+        turns = [(t.role, t.text) for t in ex.conversation or []]
+        promises = extract_promises(turns, guard, ex.shop)
+        found = broken_promises(ex.text, promises, guard, ex.shop)
+        flags = [f for f in found if f.rule == case.rule]
+    else:
+        flags = [f for f in guard.check(ex.text, ex.shop) if f.rule == case.rule]
     if case.kind == "pass":
         return (
             f"不应标记 {case.rule}，实际标记了「{flags[0].excerpt}」：{ex.text}" if flags else None
@@ -66,4 +77,8 @@ def failure(guard: Guard, case: ExampleCase) -> str | None:
 
 
 def failures(guard: Guard, rules: list[Rule] | None = None) -> list[str]:
-    return [msg for c in cases(rules or guard.rules) if (msg := failure(guard, c))]
+    return [
+        msg
+        for c in cases(rules or [*guard.rules, *guard.conversation_rules])
+        if (msg := failure(guard, c))
+    ]

@@ -30,8 +30,13 @@ class Mention:
 class CourierLexicon:
     """Finds couriers by name or alias (Aho-Corasick, longest match, left to right)."""
 
-    def __init__(self, couriers: dict[str, list[str]]):
+    def __init__(self, couriers: dict[str, list[str]], tracking_prefixes: dict[str, list[str]] | None = None):
         self.names: list[str] = list(couriers)
+        # Longest prefix first: ZTO before a shorter one that it starts with.
+        self._prefixes = sorted(
+            ((p.upper(), name) for name, ps in (tracking_prefixes or {}).items() for p in ps),
+            key=lambda pn: -len(pn[0]),
+        )
         self._automaton = ahocorasick.Automaton()
         for name, aliases in couriers.items():
             for alias in {name.lower(), *(a.lower() for a in aliases)}:
@@ -41,7 +46,19 @@ class CourierLexicon:
     @classmethod
     def from_file(cls, path: Path) -> CourierLexicon:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls({c["name"]: list(c.get("aliases", [])) for c in data.get("couriers", [])})
+        entries = data.get("couriers", [])
+        return cls(
+            {c["name"]: list(c.get("aliases", [])) for c in entries},
+            {c["name"]: list(c.get("tracking_prefixes", [])) for c in entries},
+        )
+
+    def of_tracking_number(self, tracking_no: str) -> str | None:
+        """The courier whose waybills start like ``tracking_no`` (SF1234567890 → 顺丰), or None."""
+        number = tracking_no.strip().upper()
+        for prefix, name in self._prefixes:
+            if number.startswith(prefix) and number[len(prefix) :][:1].isdigit():
+                return name
+        return None
 
     def all_words(self) -> list[str]:
         """Every name and alias, for the segmenter's dictionary."""

@@ -44,3 +44,36 @@ def test_phone_found_and_masked():
     assert "13812345678" not in masked
     assert "138****5678" in masked
     assert "5678" not in mask_phones("+86 138-1234-5678").replace("****5678", "")
+
+
+def test_short_order_number_after_its_label():
+    cases = {
+        "在吗 订单号 3312456789": "3312456789",
+        "订单号：3312456789 还没发货": "3312456789",
+        "订单编号:33124567": "33124567",
+        "订单3312456789到哪了": "3312456789",
+        "单号 3312456789。": "3312456789",
+    }
+    for msg, order_id in cases.items():
+        assert ("order_id", order_id) in kinds(msg), msg
+    msg = "亲 订单号是３３１２４５６７８９，麻烦看下"
+    (order,) = [e for e in extract(msg) if e.kind == "order_id"]
+    assert order.value == "3312456789" and msg[order.start : order.end] == "３３１２４５６７８９"
+    # without a label a short number is no order number, and 7 digits are too few
+    assert not any(k == "order_id" for k, _ in kinds("我买了3312456789这个型号"))
+    assert not any(k == "order_id" for k, _ in kinds("订单号 3312456"))
+
+
+def test_tracking_number_after_its_label_without_a_known_prefix():
+    found = kinds("快递单号：7731234567890，订单号 3312456789")
+    assert ("tracking_no", "7731234567890") in found
+    assert ("order_id", "3312456789") in found
+    assert ("tracking_no", "JT0012345678") in kinds("退货单号 jt0012345678")
+    # 单号 after 运/快递/物流 is a tracking number, not an order number
+    assert not any(k == "order_id" for k, _ in kinds("物流单号 88887777123"))
+    assert ("tracking_no", "SF1234567890") in kinds("运单号SF1234567890")
+
+
+def test_a_labelled_number_is_not_a_phone_but_a_phone_still_is():
+    assert ("order_id", "13812345678") in kinds("订单号13812345678")
+    assert ("phone", "13812345678") in kinds("订单号 3312456789 电话13812345678")
