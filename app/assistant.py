@@ -17,11 +17,15 @@ from dataclasses import dataclass, field
 from app.content.files import ContentPack
 from app.guard.alerts import Alert, situation_alerts
 from app.guard.engine import Flag, Guard
+from app.guard.promises import Promise, broken_promises, extract_promises
 from app.guard.rules import Rule
 from app.matching.index_cache import IndexCache
 from app.matching.matcher import IntentMatcher, MatchResult
+from app.ranking import Ranking
+from app.rendering.combine import combine
 from app.rendering.renderer import Renderer, RenderError
 from app.shop import ShopProfile
+from app.text.conversation import Turn, conversation_context, message_context, newest_buyer_turns
 from app.text.entities import Entity, extract
 from app.text.normalize import normalize
 from app.text.segment import Segmenter
@@ -45,6 +49,21 @@ class SuggestResult:
     suggestions: list[Suggestion]
     alerts: list[Alert]
     entities: list[Entity]
+    #: The values the replies were filled with (request context, conversation, shop profile).
+    variables: dict[str, str] = field(default_factory=dict)
+    #: Variables some suggestion still lacks, in order of first appearance.
+    missing: list[str] = field(default_factory=list)
+    #: Several problems answered in one reply (one greeting, one closing), or None.
+    combined: Suggestion | None = None
+    #: With a conversation: the buyer turns answered, and the agent's promises so far.
+    answering: list[int] | None = None
+    promises: list[Promise] | None = None
+
+
+@dataclass
+class CheckResult:
+    flags: list[Flag]
+    promises: list[Promise] | None = None
 
 
 @dataclass
@@ -99,21 +118,39 @@ class Engine:
         engine.build_ms = (time.perf_counter() - t0) * 1000
         return engine
 
-    def templates_for(self, intent: str) -> list:
-        return self._by_intent.get(intent, [])
+    def templates_for(self, intent: str, ranking: Ranking | None = None) -> list:
+        """The intent's templates, best first: pinned, then by ``ranking`` (the shop's feedback), then
+        the default order (``standard`` first)."""
+        templates = self._by_intent.get(intent, [])
+        return ranking.order(templates) if ranking is not None else templates
 
     def suggest(
         self,
-        message: str,
+        message: str | None,
         context: dict[str, object] | None = None,
         shop: ShopProfile | None = None,
         top_k: int = 3,
         explain: bool = False,
+        conversation: list[Turn] | None = None,
+        ranking: Ranking | None = None,
     ) -> SuggestResult:
+        """Replies to ``message`` or to the newest buyer turns of ``conversation`` (after its last
+        agent turn; ``message``, when given too, is the newest of them).  ``ranking`` orders each
+        intent's templates by what the shop's agents used (``app.ranking``; None: the default order)."""
+        turns = list(conversation or [])
+        if message is not None and conversation is not None:
+            turns.append(Turn("buyer", message))
+        answering = newest_buyer_turns(turns) if conversation is not None else None
+        if answering is not None:
+            message = "\n".join(turns[i].text for i in answering)
+        assert message is not None, "a message or a conversation ending with a buyer turn"
         n = normalize(message)
         match = self.matcher.match(n, explain=explain)
+        entities = extract(n)
+        said = conversation_context(turns) if conversation is not None else message_context(message, entities)
+        values = self.known_values(said, context, shop)
         # Interleave: the best template of each matched intent first, then the second ones…
-        queues = [list(self.templates_for(m.id)) for m in match.intents]
+        queues = [list(self.templates_for(m.id, ranking)) for m in match.intents]
         picked = []
         while len(picked) < top_k and any(queues):
             for q in queues:
@@ -122,7 +159,7 @@ class Engine:
         suggestions = []
         for tpl in picked:
             try:
-                rendered = self.renderer.render(tpl.body, context)
+                rendered = self.renderer.render(tpl.body, values)
             except RenderError:
                 continue  # a broken template is skipped, never a failed request; lint catches it
             # The same template and context give the same text: its flags are remembered.
@@ -130,17 +167,66 @@ class Engine:
             suggestions.append(
                 Suggestion(tpl.id, tpl.intent, tpl.title, rendered.text, rendered.missing_vars, flags)
             )
+        missing = list(dict.fromkeys(v for s in suggestions for v in s.missing_vars))
         alerts = situation_alerts(message, shop, self.guard, normalized=n)  # normalised once
-        return SuggestResult(match, suggestions, alerts, extract(n))
+        promises = extract_promises(turns, self.guard, shop) if conversation is not None else None
+        return SuggestResult(
+            match, suggestions, alerts, entities, {k: str(v) for k, v in values.items() if v is not None},
+            missing, self._combined(suggestions, shop), answering, promises,
+        )
 
-    def check(self, text: str, shop: ShopProfile | None = None) -> list[Flag]:
-        return self.guard.check(text, shop)
+    @staticmethod
+    def known_values(
+        said: dict[str, str], context: dict[str, object] | None, shop: ShopProfile | None
+    ) -> dict[str, object]:
+        """What the replies can be filled with: the shop profile's facts, then what the
+        conversation ``said`` (order and tracking numbers, the buyer's nickname), then the
+        request's ``context``, each overriding the one before."""
+        values: dict[str, object] = {}
+        if shop is not None and shop.name:
+            values["shop_name"] = shop.name
+        carriers = shop.carriers if shop is not None else None
+        if carriers and len(carriers) == 1:
+            values["courier"] = carriers[0]
+        said = dict(said)
+        # A courier the buyer asks for is not the one the parcel travels with: only a courier the
+        # shop uses (or any, when the shop's are unknown) fills the replies.
+        if "courier" in said and carriers and said["courier"] not in carriers:
+            del said["courier"]
+        values.update(said)
+        values.update({k: v for k, v in (context or {}).items() if v is not None and v != ""})
+        return values
+
+    def _combined(self, suggestions: list[Suggestion], shop: ShopProfile | None) -> Suggestion | None:
+        """The first suggestion of each intent, as one reply; None for a single problem."""
+        firsts: dict[str, Suggestion] = {}
+        for s in suggestions:
+            firsts.setdefault(s.intent, s)
+        if len(firsts) < 2:
+            return None
+        parts = list(firsts.values())
+        text = combine([s.text for s in parts])
+        missing = list(dict.fromkeys(v for s in parts for v in s.missing_vars))
+        return Suggestion(
+            "+".join(s.template_id for s in parts), parts[0].intent, "合并回复",
+            text, missing, self.guard.check_cached(text, shop),
+        )
+
+    def check(self, text: str, shop: ShopProfile | None = None, conversation: list[Turn] | None = None) -> CheckResult:
+        """The draft's flags; with ``conversation`` also the agent's promises in it and any
+        contradiction of them in the draft (``broken_promise``)."""
+        flags = self.guard.check(text, shop)
+        if conversation is None:
+            return CheckResult(flags)
+        promises = extract_promises(conversation, self.guard, shop)
+        broken = broken_promises(text, promises, self.guard, shop)
+        return CheckResult(sorted([*flags, *broken], key=lambda f: (f.start, f.end)), promises)
 
 
-def _template_order(tpl) -> tuple[int, str]:
-    # "standard" first, then the rest alphabetically: the first suggestion is the full reply.
+def _template_order(tpl) -> tuple[int, int, str]:
+    # Pinned first; then "standard", then the rest alphabetically: the first suggestion is the full reply.
     name = tpl.id.split("/", 1)[1]
-    return (0 if name == "standard" else 1, name)
+    return (0 if getattr(tpl, "pinned", None) else 1, 0 if name == "standard" else 1, name)
 
 
 class EngineHolder:

@@ -144,7 +144,7 @@ def check(
     engine = _engine(settings)
     if carriers is not None:
         shop = shop.merged(ShopProfile(carriers=[c.strip() for c in carriers.split(",") if c.strip()]))
-    flags = engine.check(text, shop)
+    flags = engine.check(text, shop).flags
     if as_json:
         typer.echo(json.dumps({"flags": [f.model_dump() for f in flags]}, ensure_ascii=False, indent=2))
     elif not flags:

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     revision_poll_seconds: float = Field(
         1.0, gt=0, le=3600, description="每隔多少秒查一次内容版本号，发现其他进程的编辑（NOTIFY 丢失时的后备）"
     )
+    record_events: bool = Field(
+        True, description="记录建议、反馈和检查结果（统计和排序学习用；买家消息中的电话、订单号、运单号打码保存）；false 则不记录"
+    )
+    event_retention_days: int = Field(
+        90, ge=1, le=3650, description="事件保留多少天，更早的由后台任务删除（启动时和每小时一次）"
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -15,8 +15,9 @@ from jinja2 import meta, nodes
 
 from app.config import Settings
 from app.content.files import ContentPack, Problem
-from app.content.models import ReplyTemplate
+from app.content.models import ReplyTemplate, shortcode_key
 from app.guard.engine import Flag, Guard
+from app.guard.promises import lexicon_problems
 from app.rendering.renderer import Rendered, Renderer, RenderError
 
 FLAGGING = ("block", "warn")
@@ -84,6 +85,19 @@ def template_issues(tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, g
     return issues
 
 
+def duplicate_shortcodes(templates) -> list[tuple[ReplyTemplate, ReplyTemplate]]:
+    """``(template, earlier template with the same short code)`` for each template whose code is taken."""
+    first: dict[str, ReplyTemplate] = {}
+    out = []
+    for tpl in sorted(templates, key=lambda t: t.id):
+        if tpl.shortcode is None:
+            continue
+        other = first.setdefault(shortcode_key(tpl.shortcode), tpl)
+        if other is not tpl:
+            out.append((tpl, other))
+    return out
+
+
 def lint_pack(pack: ContentPack, guard: Guard, paths: dict[str, str] | None = None) -> list[Problem]:
     paths = paths or {}
     renderer = Renderer({v.name: v.label for v in pack.variables.values()})
@@ -91,6 +105,9 @@ def lint_pack(pack: ContentPack, guard: Guard, paths: dict[str, str] | None = No
     for tpl in pack.templates.values():
         path = paths.get(tpl.id, f"templates/replies/{tpl.id}.j2")
         problems += [Problem(path, line, msg) for line, msg in template_issues(tpl, pack, renderer, guard)]
+    for tpl, other in duplicate_shortcodes(pack.templates.values()):
+        path = paths.get(tpl.id, f"templates/replies/{tpl.id}.j2")
+        problems.append(Problem(path, 1, f"简码「{tpl.shortcode}」重复：模板 {other.id} 和 {tpl.id} 用了同一个简码，请给其中一个换一个"))
     for intent in pack.intents.values():
         if not any(t.intent == intent.id for t in pack.templates.values()):
             problems.append(Problem(f"intents/{intent.id}.yaml", 1, f"意图 {intent.id} 没有任何回复模板"))
@@ -104,6 +121,7 @@ def lint_content(settings: Settings) -> tuple[list[Problem], str]:
     guard = Guard(rules)
     paths = {tid: str(settings.templates_dir / f"{tid}.j2") for tid in pack.templates}
     problems += lint_pack(pack, guard, paths)
+    problems += lexicon_problems(guard)  # the promise lexicon (lexicon/promises.yaml) and its examples
     summary = f"{len(pack.intents)} 个意图，{len(pack.templates)} 个模板，{len(rules)} 条规则"
     return problems, summary
 

@@ -22,7 +22,8 @@ from app.api.access_log import AccessLog, configure_logging
 from app.api.hosts import AllowedHosts
 from app.api.limits import BodySizeLimit, HeaderLimit
 from app.api.logins import LoginGuard
-from app.api.routes import admin, assist, documents, editor_tools, health
+from app.api.routes import admin, assist, documents, editor_tools, feedback, health, phrases
+from app.api.routes import inbox as inbox_routes
 from app.api.security_headers import SecurityHeaders
 from app.assistant import EngineHolder
 from app.config import Settings, ShopDirectory
@@ -30,8 +31,10 @@ from app.content.source import load_snapshot, seed_store
 from app.matching.index_cache import IndexCache
 from app.store import AccountStore, ContentStore, open_engine
 from app.store.changes import ChangeListener, supports_notify
+from app.store.events import EventRecorder, EventStore
+from app.store.phrases import PhraseStore
 from app.text.segment import Segmenter
-from app.web import pages
+from app.web import inbox_pages, pages, stats_pages
 
 log = logging.getLogger("shouhou")
 
@@ -92,7 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.notify_changes and supports_notify(db):
             listener = ChangeListener(db, holder.notice).start()
         app.state.change_listener = listener
+        events = app.state.events.start()  # writes events in batches, deletes old ones, refreshes the ranking
         yield
+        events.close()  # what is still queued is written before the database closes
         if listener is not None:
             listener.stop()
         holder.close()
@@ -107,6 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.store_engine = db
     app.state.accounts = accounts
+    app.state.phrases = PhraseStore(db)  # per-user phrase library (favourites, personal, recent)
+    app.state.events = EventRecorder(
+        EventStore(db), enabled=settings.record_events, retention_days=settings.event_retention_days
+    )
     app.state.logins = LoginGuard(accounts)  # throttled sign-in, password hashing off the event loop
     app.state.holder = EngineHolder(
         load, Segmenter(cache_dir=settings.cache_dir), probe=store.revision, probe_interval=settings.revision_poll_seconds,
@@ -116,12 +125,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(assist.router)
     app.include_router(editor_tools.router)
+    app.include_router(phrases.router)
+    app.include_router(feedback.router)
+    app.include_router(inbox_routes.router)
     app.include_router(documents.documents_router("template", "templates", "editor"))
     app.include_router(documents.documents_router("intent", "intents", "editor"))
     app.include_router(documents.documents_router("rule", "rules", "admin"))
     app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(stats_pages.router)  # /stats, /stats.csv, /stats/report
+    app.include_router(inbox_pages.router)  # /editor/inbox
     pages.install(app)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
 

@@ -108,9 +108,21 @@ def main() -> None:
         for m in MESSAGES
     ]
 
+    # A pasted chat of 12 turns: parsed context, the newest buyer turn answered, the promise ledger.
+    chat = []
+    for n in range(3):
+        chat += [
+            {"role": "buyer", "text": f"在吗 订单号 {3312456789 + n} 我想问下什么时候能发货"},
+            {"role": "agent", "text": "在的亲，已经帮您催仓库了，给您备注发韵达，今天给您发出"},
+            {"role": "buyer", "text": "好的 鞋子要42码的 别发错了"},
+            {"role": "agent", "text": "好的亲，给您备注好了，再送您一双袜子"},
+        ]
+    chats = [{"conversation": [*chat, {"role": "buyer", "text": m}], "shop": shop} for m in MESSAGES]
+
     def both(app, bare):
         compare(app, bare, "/v1/suggest", same, 30, "POST /v1/suggest, repeated contexts")
         compare(app, bare, "/v1/suggest", fresh, 1, "POST /v1/suggest, a new order each time", warmup=same)
+        compare(app, bare, "/v1/suggest", chats, 20, "POST /v1/suggest, a 13-turn conversation")
 
     with_apps({}, both)
 

@@ -142,7 +142,7 @@ def dump_intent(intent: IntentSpec) -> str:
 
 def dump_template(tpl: ReplyTemplate | TemplateMeta, body: str | None = None) -> str:
     meta = TemplateMeta.model_validate(tpl.model_dump(include=set(TemplateMeta.model_fields)))
-    front = yaml.safe_dump(meta.model_dump(), allow_unicode=True, sort_keys=False, width=1000)
+    front = yaml.safe_dump(meta.model_dump(exclude_none=True), allow_unicode=True, sort_keys=False, width=1000)
     text = body if body is not None else getattr(tpl, "body", "")
     return f"{FRONT_MATTER}\n{front}{FRONT_MATTER}\n{text.rstrip()}\n"
 

@@ -7,6 +7,7 @@ files (``intents/*.yaml``, ``templates/replies/**.j2``) or from the store.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,6 +17,27 @@ TEMPLATE_ID_RE = r"^[a-z][a-z0-9_]*/[a-z0-9][a-z0-9_\-]*$"
 VAR_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 Priority = Literal["high", "medium", "low"]
+
+#: The longest short code an agent types to find a phrase (``sc1``, ``色差``).
+MAX_SHORTCODE = 16
+
+
+def shortcode_problem(code: str) -> str | None:
+    """Why ``code`` cannot be a short code (in Chinese), or ``None`` if it can.
+
+    A short code is 1–16 letters, digits or Chinese characters, without spaces or
+    punctuation, so that it can be typed after ``/`` in the reply box.
+    """
+    if not code or len(code) > MAX_SHORTCODE:
+        return f"简码应为 1 到 {MAX_SHORTCODE} 个字符"
+    if not all(ch.isalnum() for ch in code):
+        return "简码只能由字母、数字和汉字组成，不能有空格或标点"
+    return None
+
+
+def shortcode_key(code: str) -> str:
+    """The form two short codes are compared in: ``SC1``, ``ｓｃ１`` and ``sc1`` are the same code."""
+    return unicodedata.normalize("NFKC", code).casefold()
 
 
 def _clean_list(values: list[str], field: str) -> list[str]:
@@ -97,6 +119,29 @@ class TemplateMeta(BaseModel):
     title: str = Field(min_length=1, max_length=60)
     tags: list[str] = Field(default_factory=list)
     variables: list[str] = Field(default_factory=list)
+    #: Optional short code for the phrase library (``sc1``): unique across templates (lint, saves).
+    shortcode: str | None = None
+    #: ``pinned: true``: shown first among its intent's templates, whatever agents' feedback says
+    #: (``app.ranking``).  ``false`` is kept as None, so that files never gain a ``pinned: false`` line.
+    pinned: bool | None = None
+
+    @field_validator("pinned")
+    @classmethod
+    def _pinned(cls, v: bool | None) -> bool | None:
+        return True if v else None
+
+    @field_validator("shortcode", mode="before")
+    @classmethod
+    def _shortcode_digits(cls, v: object) -> object:
+        # ``shortcode: 12`` in YAML is a number; as a short code it is the text "12".
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("shortcode")
+    @classmethod
+    def _shortcode(cls, v: str | None) -> str | None:
+        if v is not None and (problem := shortcode_problem(v)) is not None:
+            raise ValueError(problem)
+        return v
 
     @field_validator("variables")
     @classmethod

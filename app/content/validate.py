@@ -13,7 +13,7 @@ from typing import Literal
 
 from app.assistant import Engine
 from app.content.files import parse_intent, parse_template
-from app.content.models import IntentSpec, OutOfScope, ReplyTemplate
+from app.content.models import IntentSpec, OutOfScope, ReplyTemplate, shortcode_key
 from app.guard.engine import Flag, Guard
 from app.guard.rules import Rule, parse_rule
 from app.guard.selftest import failures
@@ -53,6 +53,27 @@ def _problem_dicts(problems) -> list[dict]:
     return [{"line": p.line, "message": p.message} for p in problems]
 
 
+def _shortcode_owner(tpl: ReplyTemplate, engine: Engine) -> str | None:
+    """The id of another template the engine serves with ``tpl``'s short code, if any."""
+    if tpl.shortcode is None:
+        return None
+    key = shortcode_key(tpl.shortcode)
+    for other in engine.pack.templates.values():
+        if other.id != tpl.id and other.shortcode is not None and shortcode_key(other.shortcode) == key:
+            return other.id
+    return None
+
+
+def _key_line(source: str, key: str) -> int:
+    """The line of ``key:`` in a template's front matter (1-based), else 2."""
+    for number, line in enumerate(source.splitlines()[1:], start=2):
+        if line.strip() == "---":
+            break
+        if line.startswith(f"{key}:"):
+            return number
+    return 2
+
+
 def validate(kind: Kind, source: str, engine: Engine, context: dict | None = None) -> Validated:
     out = Validated(kind)
     if kind == "template":
@@ -63,6 +84,9 @@ def validate(kind: Kind, source: str, engine: Engine, context: dict | None = Non
         out.obj, out.key = tpl, tpl.id
         if not tpl.id.startswith(tpl.intent + "/"):
             out.problems.append({"line": 2, "message": f"模板 id 应以其意图开头：{tpl.intent}/…"})
+        if (taken := _shortcode_owner(tpl, engine)) is not None:
+            out.problems.append({"line": _key_line(source, "shortcode"),
+                                 "message": f"shortcode：简码「{tpl.shortcode}」已被模板 {taken} 使用，请换一个"})
         review = review_template(tpl, engine.pack, engine.renderer, engine.guard, context)
         out.problems += [{"line": line, "message": msg} for line, msg in review.problems]
         out.flags, out.preview = review.flags, review.rendered

@@ -2,7 +2,8 @@
 
 ``db`` opens the database (SQLite file or PostgreSQL), ``models`` declares the
 tables, ``content`` keeps the versioned documents and ``accounts`` the users,
-API keys, login sessions and the first-start setup token.
+API keys, login sessions and the first-start setup token; ``phrases`` keeps each
+agent's phrase library (personal phrases, favourites, recently used).
 """
 
 from app.store.accounts import AccountStore, ApiKeyInfo, SessionInfo, User

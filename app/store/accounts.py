@@ -33,7 +33,14 @@ from app.store.errors import (
     LoginThrottled,
     NotFound,
 )
-from app.store.models import ApiKeyRow, LoginFailureRow, SessionRow, SetupTokenRow, UserRow
+from app.store.models import (
+    ApiKeyRow,
+    LoginFailureRow,
+    SessionRow,
+    SetupTokenRow,
+    UserProfileRow,
+    UserRow,
+)
 from app.store.roles import Role, check_role
 from app.store.tokens import API_KEY_PREFIX, API_KEY_SHOWN, new_token, token_hash
 
@@ -44,6 +51,8 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 MAX_USERNAME_LENGTH = 64
+#: The nickname an agent signs replies with (【客服昵称】).
+MAX_NICKNAME_LENGTH = 20
 #: ``last_used_at`` of an API key is written at most this often, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -98,6 +107,15 @@ def _check_username(username: str) -> None:
         or any(not ch.isprintable() for ch in username)
     ):
         raise InvalidField("username", f"用户名应为1到{MAX_USERNAME_LENGTH}个可见字符，首尾不能有空格")
+
+
+def _check_nickname(nickname: str) -> str:
+    nickname = nickname.strip()
+    if not nickname or len(nickname) > MAX_NICKNAME_LENGTH:
+        raise InvalidField("nickname", f"昵称应为 1 到 {MAX_NICKNAME_LENGTH} 个字符")
+    if any(not ch.isprintable() for ch in nickname):
+        raise InvalidField("nickname", "昵称不能含换行或控制字符")
+    return nickname
 
 
 def password_problem(password: str) -> str | None:
@@ -229,6 +247,25 @@ class AccountStore:
             row.password_hash = password_hash
             s.execute(delete(SessionRow).where(SessionRow.username == username))
             s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+
+    def get_nickname(self, username: str) -> str | None:
+        """The nickname the user set for themselves, or ``None``."""
+        with transaction(self._reader) as s:
+            row = s.get(UserProfileRow, username)
+            return row.nickname if row is not None else None
+
+    def set_nickname(self, username: str, nickname: str) -> str:
+        """Set the user's nickname (1–20 characters, trimmed); ``NotFound`` if no such user."""
+        nickname = _check_nickname(nickname)
+        with transaction(self._engine) as s:
+            if _user_row(s, username, lock=True) is None:
+                raise NotFound("user", username)
+            row = s.get(UserProfileRow, username)
+            if row is None:
+                s.add(UserProfileRow(username=username, nickname=nickname, updated_at=self.clock()))
+            else:
+                row.nickname, row.updated_at = nickname, self.clock()
+        return nickname
 
     # -- login throttling ----------------------------------------------------------------
 

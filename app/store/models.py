@@ -1,4 +1,6 @@
-"""The store's tables (SQLAlchemy declarative): documents and their versions, accounts, counters.
+"""The store's tables (SQLAlchemy declarative): documents and their versions, accounts, counters,
+each agent's phrase library (personal phrases, favourites, recently used), and the events
+(suggestions shown, agents' feedback, flagged checks).
 
 Every timestamp is stored and returned as an aware UTC ``datetime`` on both
 SQLite and PostgreSQL (``UTCDateTime``).
@@ -10,12 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
     Dialect,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
@@ -164,3 +168,148 @@ class LoginFailureRow(Base):
     )
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class UserProfileRow(Base):
+    """What a user sets about themselves (the nickname that fills 【客服昵称】); no row: nothing set.
+
+    A table of its own, so that databases created before it get it from ``create_tables``.
+    """
+
+    __tablename__ = "user_profiles"
+
+    username: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    nickname: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+#: ``tpl:<template id>`` or ``my:<personal phrase id>``.
+PHRASE_ID_LEN = 120
+
+
+class PersonalPhraseRow(Base):
+    """A phrase an agent wrote for themselves (the phrase library's "my phrases")."""
+
+    __tablename__ = "personal_phrases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.username", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    shortcode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FavouritePhraseRow(Base):
+    """A phrase (template or personal) an agent starred."""
+
+    __tablename__ = "favourite_phrases"
+
+    username: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    phrase_id: Mapped[str] = mapped_column(String(PHRASE_ID_LEN), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RecentPhraseRow(Base):
+    """When an agent last used a phrase; only the newest ``phrases.MAX_RECENT`` are kept."""
+
+    __tablename__ = "recent_phrases"
+
+    username: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    phrase_id: Mapped[str] = mapped_column(String(PHRASE_ID_LEN), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# -- events (``app.store.events``): what agents were shown and what they did with it -------------
+
+#: ``secrets.token_urlsafe(12)``: 16 characters; the column leaves room.
+SUGGESTION_ID_LEN = 32
+#: Event ids: 64-bit on PostgreSQL (a busy shop's events outgrow 32 bits in time); SQLite's rowid.
+EventId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class SuggestEventRow(Base):
+    """One answered ``/v1/suggest``: when, for which shop, asked by whom, what matched.
+
+    ``principal`` is a user name, ``key:<name>`` for an API key (never the key) or
+    ``local``/``anonymous``; ``principal_kind`` says which (``session``, ``key``, ``local``,
+    ``open``).  ``message`` is the buyer's text with phone, order and tracking numbers
+    masked; ``message_hash`` the sha256 of that masked text (equal messages, one group).
+    """
+
+    __tablename__ = "suggest_events"
+    __table_args__ = (Index("ix_suggest_events_shop_at", "shop", "at"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    shop: Mapped[str] = mapped_column(String(64))
+    principal: Mapped[str] = mapped_column(String(120))
+    principal_kind: Mapped[str] = mapped_column(String(10))
+    #: ``[{"id": "color_difference", "score": 0.91}, …]``, best first; empty for no match.
+    intents: Mapped[list[Any]] = mapped_column(JSON)
+    no_match: Mapped[bool] = mapped_column(Boolean)
+    #: The rule ids of the situation alerts.
+    alerts: Mapped[list[Any]] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text)
+    message_hash: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ShownSuggestionRow(Base):
+    """One suggestion shown in a suggest answer; ``rank`` 1, 2… in the answer, 0 for the combined reply."""
+
+    __tablename__ = "shown_suggestions"
+
+    suggestion_id: Mapped[str] = mapped_column(String(SUGGESTION_ID_LEN), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        EventId, ForeignKey("suggest_events.id", ondelete="CASCADE"), index=True
+    )
+    #: ``intent/name``; the combined reply's is its parts' ids joined with ``+``.
+    template_id: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[int] = mapped_column(Integer)
+    combined: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: sha256 of the text shown (whitespace collapsed): a final text that differs is an edit.
+    text_hash: Mapped[str] = mapped_column(String(64))
+
+
+class FeedbackRow(Base):
+    """What an agent did with a suggestion; one row per (suggestion, action): a repeat counts once."""
+
+    __tablename__ = "suggestion_feedback"
+    __table_args__ = (UniqueConstraint("suggestion_id", "action", name="uq_feedback_action"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    suggestion_id: Mapped[str] = mapped_column(
+        String(SUGGESTION_ID_LEN), ForeignKey("shown_suggestions.suggestion_id", ondelete="CASCADE")
+    )
+    #: copied | inserted | sent | dismissed
+    action: Mapped[str] = mapped_column(String(10))
+    #: What was finally sent, masked like the messages.
+    final_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckEventRow(Base):
+    """A ``/v1/check`` that flagged something: the rules, and whether a block flag stopped the send."""
+
+    __tablename__ = "check_events"
+    __table_args__ = (Index("ix_check_events_shop_at", "shop", "at"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    shop: Mapped[str] = mapped_column(String(64))
+    principal: Mapped[str] = mapped_column(String(120))
+    principal_kind: Mapped[str] = mapped_column(String(10))
+    rules: Mapped[list[Any]] = mapped_column(JSON)
+    blocked: Mapped[bool] = mapped_column(Boolean)

@@ -118,8 +118,10 @@ def workbench(request: Request, who: Annotated[Principal | None, Depends(_agent)
         return _to_login(request)
     shops = request.app.state.shops
     labels = {v.name: v.label for v in _engine(request).pack.variables.values()}
+    # the signed-in agent's nickname fills 【客服昵称】; the page lets them change it
+    nickname = request.app.state.accounts.get_nickname(who.name) if who.via == "session" else None
     return _render(request, "workbench.html", who, nav="workbench", shops=shops.shops, default_shop=shops.default_key,
-                   variable_labels=labels)
+                   variable_labels=labels, nickname=nickname)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -28,6 +28,10 @@ shops:
     ship_within_hours: 72
     seven_day_return: true
     invoice: {company: 某某鞋业有限公司, categories: [鞋]}
+  outdoor:
+    name: 山野户外专营店
+    carriers: [顺丰, 韵达]
+    ship_within_hours: 48
 """
 
 

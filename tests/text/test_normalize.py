@@ -67,5 +67,5 @@ def test_a_lone_surrogate_is_dropped_not_a_crash():
 def test_the_guard_flags_through_a_lone_surrogate(engine):
     from app.shop import ShopProfile
 
-    flags = engine.check("\ud800 给您发韵达", ShopProfile(carriers=["申通"]))
+    flags = engine.check("\ud800 给您发韵达", ShopProfile(carriers=["申通"])).flags
     assert [f.rule for f in flags if f.severity == "block"] == ["carrier_commitment"]

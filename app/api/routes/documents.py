@@ -245,7 +245,8 @@ def describe(kind: Kind, engine, key: str) -> dict:
                 "keywords": i.keywords, "templates": [t.id for t in engine.templates_for(key)]}
     if kind == "template":
         t = engine.pack.templates.get(key)
-        return {"intent": t.intent, "title": t.title, "tags": t.tags, "variables": t.variables} if t else {}
+        return {"intent": t.intent, "title": t.title, "shortcode": t.shortcode, "pinned": bool(t.pinned), "tags": t.tags,
+                "variables": t.variables} if t else {}
     r = next((r for r in engine.rules if r.id == key), None)
     return {"severity": r.severity, "title": r.title, "message": r.message} if r else {}
 

@@ -23,8 +23,8 @@
   async function unlock(user) {
     try {
       await api("POST", `/v1/users/${encodeURIComponent(user.username)}/unlock`);
+      await load();
       say(`已解锁 ${user.username}，可以重新登录了`);
-      load();
     } catch (err) { say(err.message); }
   }
 

@@ -2,6 +2,7 @@
 "use strict";
 
 const shouhou = (() => {
+  const NETWORK_ERROR = "网络连接失败，请检查网络后重试";
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
   async function api(method, path, body, headers = {}) {
@@ -11,7 +12,15 @@ const shouhou = (() => {
       opts.body = JSON.stringify(body);
     }
     if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf();
-    const r = await fetch(path, opts);
+    let r;
+    try {
+      r = await fetch(path, opts);
+    } catch (e) { // fetch rejects with a TypeError ("Failed to fetch") when the network is down
+      const err = new Error(NETWORK_ERROR);
+      err.status = 0;
+      err.network = true;
+      throw err;
+    }
     let data = null;
     try { data = await r.json(); } catch (e) { data = null; }
     if (!r.ok) {
@@ -62,16 +71,18 @@ const shouhou = (() => {
   const severityName = { block: "禁止发送", warn: "请再看一遍", info: "提示" };
 
   // Text with flagged spans wrapped in <mark>; spans are code-point offsets (Python str indices).
-  function highlighted(text, flags, onMark) {
+  // ``focusable: false`` keeps the marks out of the tab order (a layer over a textarea).
+  function highlighted(text, flags, onMark, { focusable = true } = {}) {
     const chars = Array.from(text);
     const frag = document.createDocumentFragment();
-    const sorted = [...flags].sort((a, b) => a.start - b.start || b.end - a.end);
+    const rank = { block: 0, warn: 1, info: 2 }; // on the same span the most severe is shown
+    const sorted = [...flags].sort((a, b) => a.start - b.start || b.end - a.end || (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3));
     let pos = 0;
     for (const f of sorted) {
       if (f.start < pos) continue; // overlapping: the first one shown wins
       if (f.start > pos) frag.append(chars.slice(pos, f.start).join(""));
       const mark = el("mark", {
-        class: `sev-${f.severity}`, tabindex: "0", "data-rule": f.rule,
+        class: `sev-${f.severity}`, tabindex: focusable ? "0" : null, "data-rule": f.rule, "data-start": f.start,
         title: `${severityName[f.severity] || f.severity}：${f.message}` + (f.suggestion ? `\n建议：${f.suggestion}` : ""),
       }, chars.slice(f.start, f.end).join(""));
       if (onMark) {
@@ -85,5 +96,5 @@ const shouhou = (() => {
     return frag;
   }
 
-  return { api, el, debounce, copyText, highlighted, severityName };
+  return { api, el, debounce, copyText, highlighted, severityName, NETWORK_ERROR };
 })();
