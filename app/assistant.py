@@ -143,7 +143,8 @@ class Engine:
         answering = newest_buyer_turns(turns) if conversation is not None else None
         if answering is not None:
             message = "\n".join(turns[i].text for i in answering)
-        assert message is not None, "a message or a conversation ending with a buyer turn"
+        if not message:
+            raise ValueError("nothing to answer: a message, or a conversation that ends with a buyer turn")
         n = normalize(message)
         match = self.matcher.match(n, explain=explain)
         entities = extract(n)
