@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +84,7 @@ class Guard:
         self._matcher = Matcher(self.rules)
         self._alert_rules = [r for r in self.rules if r.alert is not None]
         self._alerts = Matcher([r.alert for r in self._alert_rules])
-        self._cache: OrderedDict[tuple[str, str], tuple[Flag, ...]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], tuple] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     @classmethod
@@ -111,18 +112,23 @@ class Guard:
     def check_cached(self, text: str, shop: ShopProfile | None = None) -> list[Flag]:
         """``check``, remembered for the last ``CHECK_CACHE_SIZE`` texts and shops (the rules
         of a guard never change, so a result stays right as long as the guard lives)."""
-        key = (text, shop.model_dump_json() if shop is not None else "")
+        return list(self.remembered("flags", text, shop, lambda: tuple(self.check(text, shop))))
+
+    def remembered(self, kind: str, text: str, shop: ShopProfile | None, compute: Callable[[], tuple]) -> tuple:
+        """``compute()`` for this text and shop, remembered with this guard's rules (one bounded
+        LRU for every ``kind`` of result: flags, the promises of an agent's turn…)."""
+        key = (kind, text, shop.model_dump_json() if shop is not None else "")
         with self._cache_lock:
             found = self._cache.get(key)
             if found is not None:
                 self._cache.move_to_end(key)
-                return list(found)
-        flags = self.check(text, shop)
+                return found
+        found = compute()
         with self._cache_lock:
-            self._cache[key] = tuple(flags)
+            self._cache[key] = found
             if len(self._cache) > CHECK_CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return flags
+        return found
 
     def _decide(self, hit: Hit, views: Views, shop: ShopProfile | None) -> _Found | None:
         rule = self.rules[hit.spec]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -335,7 +335,9 @@ def extract_promises(
     for i, turn in enumerate(turns):
         role, text = _role_text(turn)
         if role == "agent":
-            out += promises_in(text, i, guard, shop)
+            # A chat is sent again with every new buyer turn: each agent turn is read once per guard.
+            found = guard.remembered("promises", text, shop, lambda text=text: tuple(promises_in(text, 0, guard, shop)))
+            out += [replace(p, turn=i) for p in found]
     return out
 
 

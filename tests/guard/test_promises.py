@@ -92,6 +92,16 @@ def test_a_conversation_gives_each_promise_with_its_turn_and_offsets(guard, shoe
     assert {p.turn for p in promises} == {3, 5}
 
 
+def test_a_chat_sent_again_gives_the_same_ledger_and_a_repeated_turn_its_own_index(guard, shoe_shop) -> None:
+    # IM bots send the whole chat with every new buyer turn: each agent turn is read once, and
+    # the same words said again later are a promise of that later turn.
+    first = extract_promises(CHAT, guard, shoe_shop)
+    longer = [*CHAT, ("buyer", "好的 那快点哦"), CHAT[3]]
+    again = extract_promises(longer, guard, shoe_shop)
+    assert again[: len(first)] == first
+    assert [(p.turn, p.kind) for p in again[len(first) :]] == [(len(longer) - 1, "carrier")]
+
+
 def test_a_promise_the_shop_can_keep_is_still_listed_without_a_rule(guard) -> None:
     shop = ShopProfile(carriers=["韵达", "申通"])
     [p] = extract_promises(_agent("好的亲，给您备注发韵达"), guard, shop)
