@@ -58,6 +58,8 @@ class SuggestResult:
     #: With a conversation: the buyer turns answered, and the agent's promises so far.
     answering: list[int] | None = None
     promises: list[Promise] | None = None
+    #: The buyer text answered: the message, or the newest buyer turns joined.
+    text: str = ""
 
 
 @dataclass
@@ -173,7 +175,7 @@ class Engine:
         promises = extract_promises(turns, self.guard, shop) if conversation is not None else None
         return SuggestResult(
             match, suggestions, alerts, entities, {k: str(v) for k, v in values.items() if v is not None},
-            missing, self._combined(suggestions, shop), answering, promises,
+            missing, self._combined(suggestions, shop), answering, promises, message,
         )
 
     @staticmethod

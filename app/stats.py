@@ -150,10 +150,16 @@ def stats_body(raw: Stats, pack, first: date, last: date, shop: str | None) -> d
     }
 
 
-def figures(store: EventStore, pack: ContentPack, first: date, last: date, shop: str | None) -> dict:
-    """Every figure of the days ``first``..``last`` (Beijing time), for one shop or all."""
+def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The days ``first``..``last`` (Beijing time, both included) as a half-open UTC interval."""
     start = datetime.combine(first, time(0), STATS_TZ).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), STATS_TZ).astimezone(UTC)
+    return start, end
+
+
+def figures(store: EventStore, pack: ContentPack, first: date, last: date, shop: str | None) -> dict:
+    """Every figure of the days ``first``..``last`` (Beijing time), for one shop or all."""
+    start, end = utc_bounds(first, last)
     intents = pack.intents
     raw = store.stats(
         start, end, shop, tz=STATS_TZ,

@@ -26,18 +26,8 @@ async def get_events(request: Request) -> EventRecorder:
 EventsDep = Annotated[EventRecorder, Depends(get_events)]
 
 
-def answered_text(message: str | None, conversation: list | None, result: SuggestResult) -> str:
-    """The buyer text the suggestions answer: ``message``, or the newest buyer turns of the conversation."""
-    if result.answering is None or conversation is None:
-        return message or ""
-    texts = [t.text for t in conversation]
-    if message is not None:
-        texts.append(message)
-    return "\n".join(texts[i] for i in result.answering if i < len(texts))
-
-
 def record_suggest(
-    events: EventRecorder, who: Principal, shop: str, text: str, result: SuggestResult
+    events: EventRecorder, who: Principal, shop: str, result: SuggestResult
 ) -> tuple[list[str], str | None]:
     """Ids for the suggestions (and the combined reply), and the event queued for recording."""
     ids = [new_suggestion_id() for _ in result.suggestions]
@@ -58,7 +48,7 @@ def record_suggest(
                 principal_kind=who.via,
                 intents=[(m.id, m.score) for m in result.match.intents],
                 alerts=[a.rule for a in result.alerts],
-                message=text,
+                message=result.text,
                 shown=shown,
             )
         )

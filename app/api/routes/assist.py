@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from app.api.auth import AgentDep
 from app.api.deps import EngineDep, ShopsDep, resolve_shop
 from app.api.errors import problem_responses
-from app.api.recording import EventsDep, answered_text, record_check, record_suggest
+from app.api.recording import EventsDep, record_check, record_suggest
 from app.api.schemas import (
     CheckRequest,
     CheckResponse,
@@ -63,16 +63,14 @@ async def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, who:
         ranking=events.ranking.for_shop(shop_key),
     )
     # Queued for the recorder's thread: the answer never waits for the database.
-    ids, combined_id = record_suggest(
-        events, who, shop_key, answered_text(body.message, body.conversation, result), result
-    )
+    ids, combined_id = record_suggest(events, who, shop_key, result)
     intents = []
     for m in result.match.intents:
         item = {"id": m.id, "label": m.label, "score": m.score}
         if body.explain:
             item["evidence"] = [e.as_dict() for e in m.evidence]
         intents.append(item)
-    labels = {v.name: v.label for v in engine.pack.variables.values()}
+    labels = engine.renderer.labels  # built once per content version
     out = {
         "intents": intents,
         "suggestions": [_suggestion(s, sid) for s, sid in zip(result.suggestions, ids, strict=True)],

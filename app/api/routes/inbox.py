@@ -14,7 +14,6 @@ Handlers are plain ``def``: the store and the training run in the thread pool.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -38,7 +37,7 @@ from app.editing.inbox import (
 )
 from app.matching.grouping import DEFAULT_THRESHOLD
 from app.matching.index_cache import IndexCache
-from app.stats import STATS_TZ
+from app.stats import utc_bounds
 from app.store.errors import Conflict
 from app.store.inbox import INBOX_KINDS, LOW_CONFIDENCE, InboxReader
 
@@ -119,8 +118,7 @@ def inbox(
             422, f"kind：没有「{wrong[0]}」这一类，可选 {', '.join(INBOX_KINDS)}",
             [{"field": "kind", "message": f"可选 {', '.join(INBOX_KINDS)}"}],
         )
-    start = datetime.combine(first, time(0), STATS_TZ).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(0), STATS_TZ).astimezone(UTC)
+    start, end = utc_bounds(first, last)
     reader = InboxReader(request.app.state.store_engine)
     messages = reader.messages(start, end, shop=shop or None, kinds=kinds)
     groups, handled = build_groups(messages, engine)
