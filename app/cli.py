@@ -15,8 +15,8 @@ app = typer.Typer(help="售后助手 shouhou：回复建议与合规检查。", 
 
 def _engine(settings: Settings):
     """The engine over what the server serves: the store (seeded with the bundled files)."""
-    from app.assistant import Engine
-    from app.content.source import load_from_store, seed_store
+    from app.editing.sync import load_from_store, seed_store
+    from app.engine.assistant import Assistant
     from app.matching.index_cache import IndexCache
     from app.text.segment import Segmenter
 
@@ -25,7 +25,7 @@ def _engine(settings: Settings):
     pack, rules, _ = load_from_store(store, settings)
     # The classifier the server (or the last command) trained on the same examples is read from disk.
     # jieba's dictionary is loaded only if the command splits text (``check`` never does).
-    return Engine.build(pack, rules, Segmenter(cache_dir=settings.cache_dir, lazy=True), index_cache=IndexCache(settings.cache_dir))
+    return Assistant.build(pack, rules, Segmenter(cache_dir=settings.cache_dir, lazy=True), index_cache=IndexCache(settings.cache_dir))
 
 
 def _default_shop(settings: Settings):
@@ -167,7 +167,7 @@ def lint(
     store: Annotated[bool, typer.Option("--store", help="校验内容库（服务器正在使用的内容，含编辑保存的版本）而不是文件")] = False,
 ) -> None:
     """校验所有意图、模板和风险规则文件；有问题时列出文件与行号并以非零退出。"""
-    from app.lint import lint_content, lint_store
+    from app.editing.lint import lint_content, lint_store
 
     settings = Settings(content_dir=content_dir) if content_dir else Settings()
     problems, summary = lint_store(settings) if store else lint_content(settings)
@@ -191,7 +191,7 @@ def export_content(
     directory: Annotated[Path, typer.Argument(help="写到哪个目录（会生成 intents/、templates/replies/、rules/）")],
 ) -> None:
     """把内容库的当前内容导出为文件（便于在 git 中审阅）。"""
-    from app.content.source import document_path, seed_store
+    from app.editing.sync import document_path, seed_store
 
     settings = Settings()
     store, _ = _stores(settings)
@@ -218,8 +218,8 @@ def import_content(
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.content.source import read_documents
-    from app.lint import lint_content
+    from app.editing.lint import lint_content
+    from app.editing.sync import read_documents
 
     if not directory.is_dir():
         typer.secho(f"{directory}：不是一个目录，未导入。", fg=typer.colors.RED, err=True)

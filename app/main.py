@@ -25,9 +25,9 @@ from app.api.logins import LoginGuard
 from app.api.routes import admin, assist, documents, editor_tools, feedback, health, phrases
 from app.api.routes import inbox as inbox_routes
 from app.api.security_headers import SecurityHeaders
-from app.assistant import EngineHolder
 from app.config import Settings, ShopDirectory
-from app.content.source import load_snapshot, seed_store
+from app.editing.sync import load_snapshot, seed_store
+from app.engine.holder import AssistantHolder
 from app.matching.index_cache import IndexCache
 from app.store import AccountStore, ContentStore, open_engine
 from app.store.changes import ChangeListener, supports_notify
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         EventStore(db), enabled=settings.record_events, retention_days=settings.event_retention_days
     )
     app.state.logins = LoginGuard(accounts)  # throttled sign-in, password hashing off the event loop
-    app.state.holder = EngineHolder(
+    app.state.holder = AssistantHolder(
         load, Segmenter(cache_dir=settings.cache_dir), probe=store.revision, probe_interval=settings.revision_poll_seconds,
         index_cache=IndexCache(settings.cache_dir),
     )

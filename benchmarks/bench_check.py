@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.guard.engine import Guard  # noqa: E402
+from app.guard.guard import Guard  # noqa: E402
 from app.shop import ShopProfile  # noqa: E402
 
 SHOP = ShopProfile(

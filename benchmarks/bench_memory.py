@@ -74,10 +74,10 @@ def main() -> None:
                   f"{(time.perf_counter() - t0) / i * 1000:.1f} ms per message")
     # What an editor's intent edit costs: the classifier is retrained in this process (scikit-learn
     # and scipy are imported for the fit and stay loaded).
-    from app.assistant import Engine
+    from app.engine.assistant import Assistant
 
     t0 = time.perf_counter()
-    Engine.build(engine.pack, engine.rules, app.state.holder.segmenter, index_cache=None)
+    Assistant.build(engine.pack, engine.rules, app.state.holder.segmenter, index_cache=None)
     gc.collect()
     print(f"after one retraining in the process ({time.perf_counter() - t0:.1f} s): RSS {rss_mb():.0f} MB "
           f"({rss_mb() - start:+.1f} MB)")

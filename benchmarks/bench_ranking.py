@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.assistant import Engine  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.content.source import load_from_files  # noqa: E402
+from app.editing.sync import load_from_files  # noqa: E402
+from app.engine.assistant import Assistant  # noqa: E402
 from app.ranking import RankingTable, TemplateCount  # noqa: E402
 from app.text.normalize import normalize  # noqa: E402
 from app.text.segment import Segmenter  # noqa: E402
@@ -32,7 +32,7 @@ ROUNDS = 400
 
 
 def first_place_at(
-    engine: Engine, intent: str, message: str, prefer: str, p_prefer: float, p_other: float, refresh: int, seed: int
+    engine: Assistant, intent: str, message: str, prefer: str, p_prefer: float, p_other: float, refresh: int, seed: int
 ) -> int | None:
     """The round after which ``prefer`` is first for the rest of the run (None: never)."""
     rng = random.Random(seed)
@@ -58,7 +58,7 @@ def first_place_at(
     return since
 
 
-def scenario(engine: Engine, cases: list[tuple[str, str, str]], p_prefer: float, p_other: float, refresh: int, seeds: int) -> None:
+def scenario(engine: Assistant, cases: list[tuple[str, str, str]], p_prefer: float, p_other: float, refresh: int, seeds: int) -> None:
     got: list[int] = []
     never = 0
     for k, (intent, message, prefer) in enumerate(cases):
@@ -85,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
 
     pack, rules, _ = load_from_files(Settings())
-    engine = Engine.build(pack, rules, Segmenter())
+    engine = Assistant.build(pack, rules, Segmenter())
     cases = []
     for intent, spec in sorted(pack.intents.items()):
         templates = engine.templates_for(intent)

@@ -1,6 +1,6 @@
 """Latency of suggest, in-process, with the full content pack and with 10x the examples.
 
-Prints p50/p99 of ``Engine.suggest`` (matching + rendering + guard + alerts); then
+Prints p50/p99 of ``Assistant.suggest`` (matching + rendering + guard + alerts); then
 ``POST /v1/suggest`` through the ASGI app in-process next to a bare FastAPI JSON
 endpoint in the same run, with the ratio of their p50s (target ≤ 2×), for contexts
 that repeat (the replies' flags are remembered) and for a new order in every request;
@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.assistant import Engine  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.content.files import ContentPack  # noqa: E402
-from app.content.source import load_from_files  # noqa: E402
+from app.editing.sync import load_from_files  # noqa: E402
+from app.engine.assistant import Assistant  # noqa: E402
 from app.text.segment import Segmenter  # noqa: E402
 
 MESSAGES = [
@@ -76,7 +76,7 @@ def main() -> None:
     settings = Settings()
     pack, rules, _ = load_from_files(settings)
     segmenter = Segmenter()
-    engine = Engine.build(pack, rules, segmenter)
+    engine = Assistant.build(pack, rules, segmenter)
     n_examples = sum(len(i.examples) for i in pack.intents.values()) + len(pack.out_of_scope)
     print(
         f"content: {len(pack.intents)} intents, {n_examples} examples, {len(pack.templates)} templates, {len(rules)} rules"
@@ -92,7 +92,7 @@ def main() -> None:
         edited = spec.model_copy(update={"examples": [*spec.examples, f"颜色和图上差了第{n}个色号"]})
         pack = ContentPack({**pack.intents, spec.id: edited}, pack.templates, pack.out_of_scope, pack.variables, pack.fragments)
         t = time.perf_counter()
-        engine = Engine.build(pack, rules, segmenter, previous=engine)
+        engine = Assistant.build(pack, rules, segmenter, previous=engine)
         rebuilds.append((time.perf_counter() - t) * 1000)
     print(f"{'rebuild after an intent edit (full pack)':44s} median {statistics.median(rebuilds):6.1f} ms")
 
@@ -128,7 +128,7 @@ def main() -> None:
 
     big = tenfold(pack)
     t = time.perf_counter()
-    big_engine = Engine.build(big, rules, segmenter)
+    big_engine = Assistant.build(big, rules, segmenter)
     build_ms = (time.perf_counter() - t) * 1000
     n_big = sum(len(i.examples) for i in big.intents.values()) + len(big.out_of_scope)
     time_calls(big_engine.suggest, 2)

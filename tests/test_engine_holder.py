@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from app.assistant import EngineHolder
 from app.content.models import IntentSpec
-from app.content.source import load_from_files
+from app.editing.sync import load_from_files
+from app.engine.holder import AssistantHolder
 from app.text.segment import Segmenter
 
 
@@ -44,7 +44,7 @@ class Source:
 
 def test_an_edit_seen_by_the_probe_does_not_stall_the_request_that_sees_it(content):
     src = Source(content)
-    holder = EngineHolder(src.load, Segmenter(), probe=src.probe, probe_interval=0)
+    holder = AssistantHolder(src.load, Segmenter(), probe=src.probe, probe_interval=0)
     first = holder.current()
     src.gate.clear()  # the rebuild will take as long as the test wants
     src.revision = 2
@@ -58,7 +58,7 @@ def test_an_edit_seen_by_the_probe_does_not_stall_the_request_that_sees_it(conte
 
 def test_saves_that_arrive_together_share_builds_and_each_sees_its_edit(content):
     src = Source(content)
-    holder = EngineHolder(src.load, Segmenter())
+    holder = AssistantHolder(src.load, Segmenter())
     loads_before = src.loads
     src.gate.clear()
     holder.refresh_soon()  # a build starts and is held in load()
@@ -81,7 +81,7 @@ def test_saves_that_arrive_together_share_builds_and_each_sees_its_edit(content)
 
 def test_a_failed_rebuild_keeps_the_content_in_use(content):
     src = Source(content)
-    holder = EngineHolder(src.load, Segmenter())
+    holder = AssistantHolder(src.load, Segmenter())
     before = holder.current()
     src.fail, src.revision = True, 2
     # Waiters are not left hanging, and are told that their edit is not live.
@@ -95,7 +95,7 @@ def test_a_failed_rebuild_keeps_the_content_in_use(content):
 def test_an_intent_edit_retrains_a_template_edit_does_not(content):
     pack, rules = content
     src = Source(content)
-    holder = EngineHolder(src.load, Segmenter())
+    holder = AssistantHolder(src.load, Segmenter())
     engine = holder.current()
     src.pack = type(pack)(**{**pack.__dict__, "templates": dict(pack.templates)})
     src.revision = 2
@@ -129,7 +129,7 @@ def _until(condition, patience: float = 30) -> bool:
 
 def test_requests_never_probe_the_store_the_background_poll_does(content):
     src = CountingSource(content)
-    holder = EngineHolder(src.load, Segmenter(), probe=src.probe, probe_interval=0.05)
+    holder = AssistantHolder(src.load, Segmenter(), probe=src.probe, probe_interval=0.05)
     for _ in range(50):
         holder.current()
     assert src.probes == 0  # not one database query on a request's path
@@ -147,7 +147,7 @@ def test_requests_never_probe_the_store_the_background_poll_does(content):
 
 def test_a_notification_rebuilds_once_and_ours_is_not_rebuilt_again(content):
     src = CountingSource(content)
-    holder = EngineHolder(src.load, Segmenter(), probe=src.probe)
+    holder = AssistantHolder(src.load, Segmenter(), probe=src.probe)
     src.revision = 2
     holder.refresh(timeout=30)  # our own save: built with revision 2
     loads = src.loads

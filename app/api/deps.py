@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.api.errors import ProblemError
-from app.assistant import Engine
 from app.config import Settings, ShopDirectory
+from app.engine.assistant import Assistant
 from app.shop import ShopProfile
 
 
@@ -20,7 +20,7 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_engine(request: Request) -> Engine:
+async def get_assistant(request: Request) -> Assistant:
     return request.app.state.holder.current()
 
 
@@ -29,7 +29,7 @@ async def get_shops(request: Request) -> ShopDirectory:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-EngineDep = Annotated[Engine, Depends(get_engine)]
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 ShopsDep = Annotated[ShopDirectory, Depends(get_shops)]
 
 

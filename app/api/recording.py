@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.api.auth import Principal
-from app.assistant import SuggestResult
-from app.guard.engine import Flag
+from app.engine.assistant import SuggestResult
+from app.guard.guard import Flag
 from app.store.events import CheckEvent, EventRecorder, Shown, SuggestEvent, new_suggestion_id
 
 

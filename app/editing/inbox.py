@@ -31,9 +31,9 @@ from typing import Literal
 import numpy as np
 import yaml
 
-from app.assistant import Engine
 from app.content.files import dump_intent, parse_intent
 from app.content.models import IntentSpec, OutOfScope
+from app.engine.assistant import Assistant
 from app.matching.features import Featurizer
 from app.matching.grouping import DEFAULT_THRESHOLD, group_texts
 from app.matching.index_cache import IndexCache
@@ -74,7 +74,7 @@ _known_lock = threading.Lock()
 _known: tuple[object, dict[str, str]] | None = None
 
 
-def known_examples(engine: Engine) -> dict[str, str]:
+def known_examples(engine: Assistant) -> dict[str, str]:
     """``{normalised example: intent id or "_out_of_scope"}`` for the engine's content (cached per pack)."""
     global _known
     with _known_lock:
@@ -127,7 +127,7 @@ class Group:
         }
 
 
-def trained_idf(engine: Engine):
+def trained_idf(engine: Assistant):
     """A feature's idf in the engine's training examples; unseen features weigh as the rarest."""
     clf = engine.matcher.classifier
     rarest = float(np.log(1.0 + len(clf.rows)) + 1.0)
@@ -139,7 +139,7 @@ def trained_idf(engine: Engine):
     return idf
 
 
-def _now(engine: Engine, texts: Sequence[str]) -> dict:
+def _now(engine: Assistant, texts: Sequence[str]) -> dict:
     """What the engine makes of up to ``CHECKED_TEXTS`` of the texts now: the intents and how many match each."""
     counts: Counter[str] = Counter()
     best: dict[str, float] = {}
@@ -166,7 +166,7 @@ def _now(engine: Engine, texts: Sequence[str]) -> dict:
     }
 
 
-def _labeller(engine: Engine):
+def _labeller(engine: Assistant):
     def label(intent_id: str) -> str:
         spec = engine.pack.intents.get(intent_id)
         return spec.label if spec is not None else intent_id
@@ -176,7 +176,7 @@ def _labeller(engine: Engine):
 
 def build_groups(
     messages: Sequence[InboxMessage],
-    engine: Engine,
+    engine: Assistant,
     *,
     threshold: float = DEFAULT_THRESHOLD,
     max_groups: int = MAX_GROUPS,
@@ -291,7 +291,7 @@ def append_examples(source: str, texts: Sequence[str], key: str = "examples") ->
 
 
 def propose(
-    engine: Engine,
+    engine: Assistant,
     store: ContentStore,
     action: Action,
     messages: Sequence[str],
@@ -372,7 +372,7 @@ def _featurizer_copy(live: Featurizer) -> Featurizer:
     return copy
 
 
-def candidate_matcher(engine: Engine, change: Change, index_cache: IndexCache | None = None) -> IntentMatcher:
+def candidate_matcher(engine: Assistant, change: Change, index_cache: IndexCache | None = None) -> IntentMatcher:
     """The matcher the engine would have after saving ``change`` (trained now: about a second)."""
     pack = engine.pack
     intents = dict(pack.intents)
@@ -397,7 +397,7 @@ def _answer(result: MatchResult) -> dict:
 
 
 def preview(
-    engine: Engine, change: Change, messages: Sequence[str], index_cache: IndexCache | None = None
+    engine: Assistant, change: Change, messages: Sequence[str], index_cache: IndexCache | None = None
 ) -> dict:
     """For each message (up to ``MAX_GROUP_TEXTS``): what it matches now and after saving ``change``."""
     t0 = time.perf_counter()

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict
 
 from app import PROJECT_ROOT
-from app.guard.engine import Guard
+from app.guard.guard import Guard
 from app.guard.rules import Severity
 from app.shop import ShopProfile
 from app.text.normalize import Normalized

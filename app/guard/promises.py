@@ -28,10 +28,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.guard.checks import hours_of, parse_number
-from app.guard.engine import Flag, Guard
-from app.guard.matcher import Hit, Matcher
+from app.guard.guard import Flag, Guard
 from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
-from app.guard.views import Views, make_views
+from app.guard.scanner import Hit, Scanner
+from app.guard.text_views import Views, make_views
 from app.shop import ShopProfile
 from app.text.lexicon import LEXICON_DIR, couriers
 
@@ -134,9 +134,9 @@ class _Ledger:
     def __init__(self, lexicon: PromiseLexicon):
         self.lexicon = lexicon
         self.kinds = {k.kind: k for k in lexicon.kinds}
-        self.promise = Matcher([k.promise for k in lexicon.kinds])
+        self.promise = Scanner([k.promise for k in lexicon.kinds])
         self._refusing = [k for k in lexicon.kinds if k.refuse is not None]
-        self.refuse = Matcher([k.refuse for k in self._refusing])
+        self.refuse = Scanner([k.refuse for k in self._refusing])
         self.by_rule: dict[str, str] = {r: "other" for r in lexicon.other_rules}
         for k in lexicon.kinds:
             self.by_rule.update({r: k.kind for r in k.rules})
@@ -268,7 +268,7 @@ def _role_text(turn: Any) -> tuple[str, str]:
     return str(turn.role), str(turn.text)
 
 
-def _live(matcher: Matcher, hit: Hit, views: Views, hedge_ok: bool) -> bool:
+def _live(matcher: Scanner, hit: Hit, views: Views, hedge_ok: bool) -> bool:
     """Not cancelled by a negation or question cue; not softened, unless ``hedge_ok``."""
     if matcher.cancelled(hit, views):
         return False

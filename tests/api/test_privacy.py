@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from app.assistant import Engine
+from app.engine.assistant import Assistant
 
 PHONE, ORDER, ADDRESS, PASSWORD = "13812345678", "3312456789012", "幸福路88号3单元502", "my-Secret-pass-4417"
 SECRETS = (PHONE, ORDER, ADDRESS, PASSWORD)
@@ -70,7 +70,7 @@ def test_a_server_error_is_logged_once_without_what_caused_it(client, caplog, mo
         # A library error that quotes its input, as many do (a ValueError, a pydantic error…).
         raise ValueError(f"cannot handle {message!r} for {context!r}") from KeyError(PHONE)
 
-    monkeypatch.setattr(Engine, "suggest", broken)
+    monkeypatch.setattr(Assistant, "suggest", broken)
     with everything_at_debug(caplog):
         # The default TestClient re-raises whatever reaches Starlette's outermost layer (as uvicorn
         # would log it a second time): the error must be handled before that.

@@ -153,7 +153,7 @@ def test_lint_refuses_a_template_that_could_stall_the_server(env, tmp_path):
 def test_lint_store_names_a_saved_template_that_is_now_refused(env):
     """A template saved before the language was narrowed is skipped by the server; lint --store says which."""
     from app.config import Settings
-    from app.content.source import seed_store
+    from app.editing.sync import seed_store
     from app.store import ContentStore, open_engine
 
     settings = Settings(database_url=env["SHOUHOU_DATABASE_URL"])

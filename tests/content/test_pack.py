@@ -7,7 +7,7 @@ import pytest
 
 from app import PROJECT_ROOT
 from app.content.files import load_content
-from app.lint import lint_pack, sample_context
+from app.editing.lint import lint_pack, sample_context
 
 SPEC = PROJECT_ROOT.parent / "shared" / "spec" / "intents.md"
 

@@ -8,8 +8,8 @@ import pytest
 
 from app import PROJECT_ROOT
 from app.content.files import dump_template, load_content, parse_template
-from app.guard.engine import Guard
-from app.lint import lint_pack
+from app.editing.lint import lint_pack
+from app.guard.guard import Guard
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import PROJECT_ROOT
-from app.guard.engine import Guard
+from app.guard.guard import Guard
 from app.guard.rules import load_rules
 from app.shop import ShopProfile
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pydantic import ValidationError
 
-from app.guard.engine import Guard
+from app.guard.guard import Guard
 from app.guard.promises import (
     PROMISES_FILE,
     broken_promises,
@@ -18,8 +18,8 @@ from app.guard.promises import (
     order_note,
     parse_lexicon,
 )
+from app.guard.rule_examples import ExampleCase, failure
 from app.guard.rules import parse_rule
-from app.guard.selftest import ExampleCase, failure
 from app.shop import ShopProfile
 
 _LEX = ledger().lexicon

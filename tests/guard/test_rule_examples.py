@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app import PROJECT_ROOT
-from app.guard.engine import Guard
+from app.guard.guard import Guard
+from app.guard.rule_examples import ExampleCase, cases, failure
 from app.guard.rules import load_rules
-from app.guard.selftest import ExampleCase, cases, failure
 
 _RULES = load_rules(PROJECT_ROOT / "rules")
 _CASES = cases(_RULES)

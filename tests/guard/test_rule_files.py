@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import PROJECT_ROOT
-from app.guard.engine import Guard
+from app.guard.guard import Guard
 from app.guard.rules import RuleFileError, load_rules, parse_rule, read_rules
 
 SPEC = PROJECT_ROOT.parent / "shared" / "spec" / "risk-rules.md"

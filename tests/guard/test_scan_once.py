@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-import app.guard.matcher as matcher_module
-import app.guard.views as views_module
+import app.guard.scanner as matcher_module
+import app.guard.text_views as views_module
 from app import PROJECT_ROOT
-from app.assistant import Engine
 from app.content.files import load_content
-from app.guard.engine import Guard
+from app.engine.assistant import Assistant
+from app.guard.guard import Guard
 from app.guard.prefilter import required_literals
 from app.guard.rules import parse_rule
 from app.rendering.renderer import Renderer
@@ -41,7 +41,7 @@ def test_the_prefilter_changes_no_flag_and_no_alert(rules, shoe_shop, monkeypatc
     monkeypatch.setattr(matcher_module, "required_literals", lambda pattern: None)
     slow = Guard(rules)
     # the prefilter is on only in one
-    assert len(slow._matcher._always) == len(slow._matcher._patterns) > len(fast._matcher._always)
+    assert len(slow._scanner._always) == len(slow._scanner._patterns) > len(fast._scanner._always)
     for text, shop in _texts(rules):
         for s in {id(x): x for x in (shop, shoe_shop)}.values():
             assert fast.check(text, s) == slow.check(text, s), text
@@ -63,7 +63,7 @@ def test_a_clean_reply_runs_few_patterns(guard) -> None:
         def __len__(self):
             return len(self.patterns)
 
-    m = guard._matcher
+    m = guard._scanner
     original = m._patterns
     m._patterns = Counting(original)  # type: ignore[assignment]
     try:
@@ -120,7 +120,7 @@ def test_cached_results_are_per_text_and_per_shop(guard, monkeypatch) -> None:
         views_made.append(text)
         return make_views(text, normalized)
 
-    monkeypatch.setattr("app.guard.engine.make_views", counting)
+    monkeypatch.setattr("app.guard.guard.make_views", counting)
     text = "好的亲，这就给您发韵达"
     yunda, sto = ShopProfile(carriers=["韵达"]), ShopProfile(carriers=["申通"])
     assert guard.check_cached(text, yunda) == []
@@ -132,7 +132,7 @@ def test_cached_results_are_per_text_and_per_shop(guard, monkeypatch) -> None:
     assert guard.check_cached(text, sto) != []
 
 
-def test_suggest_normalises_the_message_once_and_checks_a_reply_once(engine: Engine, monkeypatch) -> None:
+def test_suggest_normalises_the_message_once_and_checks_a_reply_once(engine: Assistant, monkeypatch) -> None:
     message = "能给我发顺丰吗 急用，保证明天到吗"
     normalised: list[str] = []
     make_views: list[str] = []
@@ -147,7 +147,7 @@ def test_suggest_normalises_the_message_once_and_checks_a_reply_once(engine: Eng
         return real_views(text, normalized)
 
     monkeypatch.setattr(views_module, "normalize", counting_normalize)
-    monkeypatch.setattr("app.guard.engine.make_views", counting_views)
+    monkeypatch.setattr("app.guard.guard.make_views", counting_views)
     shop = ShopProfile(carriers=["申通"])
     engine.guard._cache.clear()
     first = engine.suggest(message, {"buyer_name": "小王"}, shop)
@@ -164,7 +164,7 @@ def test_suggest_normalises_the_message_once_and_checks_a_reply_once(engine: Eng
 def test_the_fast_paths_see_every_separator_and_every_run() -> None:
     """make_views looks for separators with one regex, normalize for runs to collapse with
     another: each must find every character the slow per-character test would."""
-    from app.guard.views import _MAYBE_SEPARATOR, _is_separator
+    from app.guard.text_views import _MAYBE_SEPARATOR, _is_separator
     from app.text.normalize import _RUNS, is_punct
 
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import random
 
-from app.assistant import Engine
 from app.content.files import ContentPack, dump_template, parse_template
+from app.engine.assistant import Assistant
 from app.ranking import PRIOR_WEIGHT, Ranking, RankingTable, TemplateCount
 
 COLOUR = "收到的鞋子颜色和图片差好多，实物暗了一个色"
 STANDARD, APOLOGY, SHORT = "color_difference/standard", "color_difference/apology", "color_difference/short"
 
 
-def first_templates(engine: Engine, ranking: Ranking | None, message: str = COLOUR) -> list[str]:
+def first_templates(engine: Assistant, ranking: Ranking | None, message: str = COLOUR) -> list[str]:
     return [s.template_id for s in engine.suggest(message, top_k=3, ranking=ranking).suggestions]
 
 
-def simulate(engine: Engine, prefer: str, rounds: int, seed: int = 7) -> RankingTable:
+def simulate(engine: Assistant, prefer: str, rounds: int, seed: int = 7) -> RankingTable:
     """Agents of one shop use ``prefer`` 60 % of the times it is shown, any other template 10 %."""
     rng = random.Random(seed)
     shown: dict[str, int] = {}
@@ -73,7 +73,7 @@ def test_a_pinned_template_stays_first(engine):
     pinned, problems = parse_template(text)
     assert problems == [] and pinned.pinned is True
     templates = {**pack.templates, APOLOGY: pinned}
-    edited = Engine.build(
+    edited = Assistant.build(
         ContentPack(pack.intents, templates, pack.out_of_scope, pack.variables, pack.fragments),
         engine.rules, engine.matcher.segmenter, previous=engine,
     )

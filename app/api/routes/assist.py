@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.auth import AgentDep
-from app.api.deps import EngineDep, ShopsDep, resolve_shop
+from app.api.deps import AssistantDep, ShopsDep, resolve_shop
 from app.api.errors import problem_responses
 from app.api.recording import EventsDep, record_check, record_suggest
 from app.api.schemas import (
@@ -54,7 +54,7 @@ def _promises(promises) -> dict:
 
 
 @router.post("/suggest", response_model=SuggestResponse, response_model_exclude_unset=True, summary="买家消息 → 意图与建议回复")
-async def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, who: AgentDep, events: EventsDep) -> dict:
+async def suggest(body: SuggestRequest, engine: AssistantDep, shops: ShopsDep, who: AgentDep, events: EventsDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     shop_key = body.shop_key or shops.default_key
     # The shop's agents' feedback orders each intent's templates (a snapshot refreshed in the background).
@@ -90,7 +90,7 @@ async def suggest(body: SuggestRequest, engine: EngineDep, shops: ShopsDep, who:
 
 
 @router.post("/check", response_model=CheckResponse, response_model_exclude_unset=True, summary="检查回复草稿中的风险承诺与违规")
-async def check(body: CheckRequest, engine: EngineDep, shops: ShopsDep, who: AgentDep, events: EventsDep) -> dict:
+async def check(body: CheckRequest, engine: AssistantDep, shops: ShopsDep, who: AgentDep, events: EventsDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     result = engine.check(body.text, shop, _turns(body.conversation))
     record_check(events, who, body.shop_key or shops.default_key, result.flags)

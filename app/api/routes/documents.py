@@ -3,7 +3,7 @@
 One router per kind, built by ``documents_router``: list, read, create, update
 (with ``If-Match: "3"`` → 412, or ``base_version: 3`` → 409 on a stale base),
 delete, history, one version, diff, rollback.  Every save is validated first
-(``content/validate.py``) and takes effect for the next request at once.
+(``editing/validate.py``) and takes effect for the next request at once.
 """
 
 
@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import AgentDep, Principal, require
-from app.api.deps import EngineDep
+from app.api.deps import AssistantDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.schemas import MAX_DB_INT
-from app.content.validate import Kind, validate
+from app.editing.validate import Kind, validate
 from app.store.content import ContentStore
 from app.store.errors import Conflict, NotFound
 
@@ -132,7 +132,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return {"id": v.key, **_version_dict(v), "live": live}
 
     @router.get("", summary=f"{label}列表")
-    def list_docs(store: StoreDep, engine: EngineDep, _: Reader, q: str | None = None, intent: str | None = None) -> dict:
+    def list_docs(store: StoreDep, engine: AssistantDep, _: Reader, q: str | None = None, intent: str | None = None) -> dict:
         items = []
         for info in store.list(kind):
             item = {"id": info.key, **describe(kind, engine, info.key), "version": info.current_version,
@@ -145,7 +145,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return {plural: items}
 
     @router.post("", status_code=201, summary=f"新建{label}", responses=problem_responses(403, 409))
-    def create(body: SaveBody, request: Request, response: Response, store: StoreDep, engine: EngineDep, who: Writer) -> dict:
+    def create(body: SaveBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep, who: Writer) -> dict:
         result = checked(engine, body, None)
         try:
             v = store.save(kind, result.key, body.source, author=who.name, comment=body.comment or "新建", base_version=None)
@@ -181,7 +181,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
 
     @router.post("/{key:path}/rollback", summary=f"把{label}回滚到旧版本（生成新版本）", responses=writes)
     def rollback(
-        key: str, body: RollbackBody, request: Request, response: Response, store: StoreDep, engine: EngineDep,
+        key: str, body: RollbackBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep,
         who: Writer, if_match: IfMatch = None,
     ) -> dict:
         base = resolve_base(if_match, body.base_version, "回滚")
@@ -197,14 +197,14 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return saved(request, response, v)
 
     @router.get("/{key:path}", summary=f"读取{label}", responses=problem_responses(404))
-    def read(key: str, response: Response, store: StoreDep, engine: EngineDep, _: Reader) -> dict:
+    def read(key: str, response: Response, store: StoreDep, engine: AssistantDep, _: Reader) -> dict:
         v = current(store, key)
         response.headers["ETag"] = etag(v.version)
         return {"id": key, "source": v.body, **_version_dict(v)}
 
     @router.put("/{key:path}", summary=f"修改{label}（需带版本）", responses=writes)
     def update(
-        key: str, body: SaveBody, request: Request, response: Response, store: StoreDep, engine: EngineDep,
+        key: str, body: SaveBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep,
         who: Writer, if_match: IfMatch = None,
     ) -> dict:
         base = resolve_base(if_match, body.base_version, "修改")
@@ -218,7 +218,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
 
     @router.delete("/{key:path}", summary=f"删除{label}（保留历史）", responses=writes)
     def delete(
-        key: str, request: Request, response: Response, store: StoreDep, engine: EngineDep, who: Writer,
+        key: str, request: Request, response: Response, store: StoreDep, engine: AssistantDep, who: Writer,
         if_match: IfMatch = None,
         base_version: Annotated[int | None, Query(ge=0, le=MAX_DB_INT, description="基于的版本号（或用 If-Match 头）")] = None,
     ) -> dict:

@@ -6,11 +6,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.api.auth import EditorDep
-from app.api.deps import EngineDep
+from app.api.deps import AssistantDep
 from app.api.errors import problem_responses
 from app.api.schemas import MAX_MESSAGE, STRICT, ContextValue
-from app.content.validate import validate
-from app.lint import sample_context
+from app.editing.lint import sample_context
+from app.editing.validate import validate
 
 router = APIRouter(prefix="/v1", tags=["内容编辑"], responses=problem_responses(401, 403))
 
@@ -29,7 +29,7 @@ class TryBody(BaseModel):
 
 
 @router.post("/templates/preview", summary="预览模板草稿：渲染结果、合规提示、问题")
-def preview(body: PreviewBody, engine: EngineDep, _: EditorDep) -> dict:
+def preview(body: PreviewBody, engine: AssistantDep, _: EditorDep) -> dict:
     ctx = body.context if body.context is not None else sample_context(engine.pack)
     result = validate("template", body.source, engine, ctx)
     return {
@@ -43,7 +43,7 @@ def preview(body: PreviewBody, engine: EngineDep, _: EditorDep) -> dict:
 
 
 @router.post("/intents/try", summary="试一条消息：匹配到哪些意图、为什么")
-def try_message(body: TryBody, engine: EngineDep, _: EditorDep) -> dict:
+def try_message(body: TryBody, engine: AssistantDep, _: EditorDep) -> dict:
     match = engine.matcher.match(body.message, explain=True)
     def item(m):
         return {"id": m.id, "label": m.label, "score": m.score, "evidence": [e.as_dict() for e in m.evidence]}

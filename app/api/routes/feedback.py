@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from app import stats as statistics
 from app.api.auth import AgentDep, EditorDep
-from app.api.deps import EngineDep
+from app.api.deps import AssistantDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.recording import EventsDep
 from app.api.schemas import STRICT
@@ -178,7 +178,7 @@ def period(start: str | None, end: str | None) -> tuple[date, date]:
 )
 def stats(
     events: EventsDep,
-    engine: EngineDep,
+    engine: AssistantDep,
     _: EditorDep,
     from_: str | None = Query(None, alias="from", max_length=20, description="起始日期（含），YYYY-MM-DD；默认 to 之前 30 天"),
     to: str | None = Query(None, max_length=20, description="结束日期（含），YYYY-MM-DD；默认今天（北京时间）"),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import __version__
-from app.api.deps import EngineDep
+from app.api.deps import AssistantDep
 
 router = APIRouter(tags=["运维"])
 
 
 @router.get("/healthz", summary="健康检查")
-def healthz(engine: EngineDep) -> dict:
+def healthz(engine: AssistantDep) -> dict:
     return {
         "status": "ok",
         "version": __version__,

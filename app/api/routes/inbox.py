@@ -20,13 +20,12 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from app.api.auth import EditorDep
-from app.api.deps import EngineDep
+from app.api.deps import AssistantDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.routes.documents import LIVE_WAIT_S, StoreDep, etag, resolve_base
 from app.api.routes.feedback import period
 from app.api.schemas import MAX_DB_INT, STRICT
 from app.content.models import ID_RE, Priority
-from app.content.validate import validate
 from app.editing.inbox import (
     MAX_EXAMPLE,
     MAX_GROUP_TEXTS,
@@ -35,6 +34,7 @@ from app.editing.inbox import (
     preview,
     propose,
 )
+from app.editing.validate import validate
 from app.matching.grouping import DEFAULT_THRESHOLD
 from app.matching.index_cache import IndexCache
 from app.stats import utc_bounds
@@ -101,7 +101,7 @@ def _index_cache(request: Request) -> IndexCache:
 @router.get("", summary="例句收件箱：未匹配、低置信度和被拒的消息，按相似程度分组")
 def inbox(
     request: Request,
-    engine: EngineDep,
+    engine: AssistantDep,
     _: EditorDep,
     from_: str | None = Query(None, alias="from", max_length=20, description="起始日期（含），YYYY-MM-DD；默认 to 之前 30 天"),
     to: str | None = Query(None, max_length=20, description="结束日期（含），YYYY-MM-DD；默认今天（北京时间）"),
@@ -136,7 +136,7 @@ def inbox(
 
 
 @router.post("/preview", summary="预览：保存后这些消息会匹配到哪个意图", responses=problem_responses(404, 409, 503))
-def preview_action(body: InboxAction, request: Request, store: StoreDep, engine: EngineDep, _: EditorDep) -> dict:
+def preview_action(body: InboxAction, request: Request, store: StoreDep, engine: AssistantDep, _: EditorDep) -> dict:
     change = _change(engine, store, body)
     try:
         return preview(engine, change, body.messages, _index_cache(request))
@@ -152,7 +152,7 @@ def apply_action(
     request: Request,
     response: Response,
     store: StoreDep,
-    engine: EngineDep,
+    engine: AssistantDep,
     who: EditorDep,
     if_match: Annotated[str | None, Header(description='基于的版本号，如 "3"（已过期返回 412）')] = None,
 ) -> dict:

@@ -22,10 +22,10 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.auth import AgentDep, Principal, get_principal
-from app.api.deps import EngineDep, ShopsDep, resolve_shop
+from app.api.deps import AssistantDep, ShopsDep, resolve_shop
 from app.api.errors import ProblemError, problem_responses
 from app.api.schemas import STRICT, Context
-from app.assistant import Engine
+from app.engine.assistant import Assistant
 from app.rendering.phrases import MAX_QUERY, TEMPLATE_PREFIX, PhraseIndex, personal_phrase, rank
 from app.rendering.renderer import RenderError
 from app.shop import ShopProfile
@@ -132,7 +132,7 @@ def _field_problem(e: InvalidField) -> ProblemError:
     return ProblemError(422, f"{e.field}：{e}", [{"field": e.field, "message": str(e)}])
 
 
-def _check_phrase_id(engine: Engine, phrase_id: str, field: str) -> None:
+def _check_phrase_id(engine: Assistant, phrase_id: str, field: str) -> None:
     """422 for an id of the wrong form, 404 for a template the content does not have."""
     if not is_phrase_id(phrase_id):
         raise ProblemError(422, f"{field}：短语 id 应为 tpl:模板id 或 my:编号",
@@ -156,7 +156,7 @@ def _not_yours(number: int) -> ProblemError:
 
 @router.post("/phrases/search", response_model=PhrasesOut, summary="短语库：按简码、标题、正文或拼音首字母查找",
              responses=problem_responses(422))
-def search(body: SearchBody, request: Request, engine: EngineDep, shops: ShopsDep, who: AgentDep) -> dict:
+def search(body: SearchBody, request: Request, engine: AssistantDep, shops: ShopsDep, who: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     ordered = [t for intent in engine.pack.intents for t in engine.templates_for(intent)]
     phrases = list(_TEMPLATES.phrases(engine.pack, ordered))
@@ -238,7 +238,7 @@ def delete_personal(number: PersonalNumber, store: PhrasesDep, who: SessionDep) 
 
 @router.put("/phrases/favourites/{phrase_id:path}", status_code=204, summary="收藏短语",
             responses=problem_responses(404, 422))
-def add_favourite(phrase_id: PhraseIdPath, store: PhrasesDep, engine: EngineDep, who: SessionDep) -> Response:
+def add_favourite(phrase_id: PhraseIdPath, store: PhrasesDep, engine: AssistantDep, who: SessionDep) -> Response:
     _check_phrase_id(engine, phrase_id, "phrase_id")
     try:
         store.add_favourite(who.name, phrase_id)
@@ -260,7 +260,7 @@ def remove_favourite(phrase_id: PhraseIdPath, store: PhrasesDep, who: SessionDep
 
 @router.post("/phrases/used", status_code=204, summary="记录刚用过的短语（最近使用，保留 50 条）",
              responses=problem_responses(404, 422))
-def record_use(body: UsedBody, store: PhrasesDep, engine: EngineDep, who: SessionDep) -> Response:
+def record_use(body: UsedBody, store: PhrasesDep, engine: AssistantDep, who: SessionDep) -> Response:
     _check_phrase_id(engine, body.id, "id")
     try:
         store.record_use(who.name, body.id)

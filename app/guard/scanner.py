@@ -3,7 +3,7 @@
 Built once per rule set: one Aho-Corasick automaton holds the phrases of every
 rule and the literals that each pattern needs (``app.guard.prefilter``), the
 patterns are compiled once, and each rule's cue lists become one regular
-expression per scope.  Per text: each view (``app.guard.views``) is scanned once
+expression per scope.  Per text: each view (``app.guard.text_views``) is scanned once
 by the automaton, which gives the phrase hits and the patterns worth running;
 only those run.  Hits are mapped back into the original text, and hits overlapping an
 exception are dropped (``raw_hits``); ``cancelled`` then asks whether a
@@ -19,7 +19,7 @@ import ahocorasick
 
 from app.guard.prefilter import UNSURE_CHARS, required_literals
 from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
-from app.guard.views import Views
+from app.guard.text_views import Views
 from app.text.normalize import Normalized, is_punct
 
 
@@ -83,7 +83,7 @@ class _Compiled:
         self.hedge = _cue_regex(c.hedge)
 
 
-class Matcher:
+class Scanner:
     def __init__(self, specs: list[MatchSpec]):
         self.specs = [_Compiled(s) for s in specs]
         #: Every pattern of every spec, in order, as ``(spec index, pattern)``.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.guard.engine import Guard
+from app.guard.guard import Guard
 from app.guard.rules import Example, Rule
 
 

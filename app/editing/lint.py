@@ -16,7 +16,7 @@ from jinja2 import meta, nodes
 from app.config import Settings
 from app.content.files import ContentPack, Problem
 from app.content.models import ReplyTemplate, shortcode_key
-from app.guard.engine import Flag, Guard
+from app.guard.guard import Flag, Guard
 from app.guard.promises import lexicon_problems
 from app.rendering.renderer import Rendered, Renderer, RenderError
 
@@ -115,7 +115,7 @@ def lint_pack(pack: ContentPack, guard: Guard, paths: dict[str, str] | None = No
 
 
 def lint_content(settings: Settings) -> tuple[list[Problem], str]:
-    from app.content.source import load_from_files
+    from app.editing.sync import load_from_files
 
     pack, rules, problems = load_from_files(settings)
     guard = Guard(rules)
@@ -131,7 +131,7 @@ def lint_store(settings: Settings) -> tuple[list[Problem], str]:
 
     After an upgrade that refuses more, this names the saved templates the server now skips.
     """
-    from app.content.source import load_from_store
+    from app.editing.sync import load_from_store
     from app.store import ContentStore, open_engine
 
     db = open_engine(settings.database_url)

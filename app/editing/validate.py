@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.assistant import Engine
 from app.content.files import parse_intent, parse_template
 from app.content.models import IntentSpec, OutOfScope, ReplyTemplate, shortcode_key
-from app.guard.engine import Flag, Guard
+from app.editing.lint import review_template
+from app.engine.assistant import Assistant
+from app.guard.guard import Flag, Guard
+from app.guard.rule_examples import failures
 from app.guard.rules import Rule, parse_rule
-from app.guard.selftest import failures
-from app.lint import review_template
 from app.rendering.renderer import Rendered
 
 Kind = Literal["intent", "template", "rule"]
@@ -53,7 +53,7 @@ def _problem_dicts(problems) -> list[dict]:
     return [{"line": p.line, "message": p.message} for p in problems]
 
 
-def _shortcode_owner(tpl: ReplyTemplate, engine: Engine) -> str | None:
+def _shortcode_owner(tpl: ReplyTemplate, engine: Assistant) -> str | None:
     """The id of another template the engine serves with ``tpl``'s short code, if any."""
     if tpl.shortcode is None:
         return None
@@ -74,7 +74,7 @@ def _key_line(source: str, key: str) -> int:
     return 2
 
 
-def validate(kind: Kind, source: str, engine: Engine, context: dict | None = None) -> Validated:
+def validate(kind: Kind, source: str, engine: Assistant, context: dict | None = None) -> Validated:
     out = Validated(kind)
     if kind == "template":
         tpl, problems = parse_template(source, "template")

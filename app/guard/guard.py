@@ -3,7 +3,7 @@
 ``Guard`` is built once from rules (files or rules stored elsewhere) and is then
 cheap to call: ``guard.check(text, shop) -> list[Flag]``.  Steps per text:
 
-1. two views of the text (``app.guard.views``) are scanned for every rule at once;
+1. two views of the text (``app.guard.text_views``) are scanned for every rule at once;
 2. a hit is dropped when an exception overlaps it or a negation/hedge governs it;
 3. the rule's named shop check (if any) decides it against the shop's facts;
 4. a hit inside a hit of a more specific rule is left to that rule;
@@ -26,9 +26,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, model_serializer
 
 from app.guard.checks import CHECKS, HitContext, NoParams
-from app.guard.matcher import Hit, Matcher
 from app.guard.rules import SEVERITY_RANK, AlertSpec, Rule, Severity, load_rules
-from app.guard.views import Views, make_views
+from app.guard.scanner import Hit, Scanner
+from app.guard.text_views import Views, make_views
 from app.shop import ShopProfile
 from app.text.normalize import Normalized
 
@@ -81,9 +81,9 @@ class Guard:
         if len(ids) != len(set(ids)):
             dup = sorted({i for i in ids if ids.count(i) > 1})
             raise ValueError(f"重复的规则 id：{', '.join(dup)}")
-        self._matcher = Matcher(self.rules)
+        self._scanner = Scanner(self.rules)
         self._alert_rules = [r for r in self.rules if r.alert is not None]
-        self._alerts = Matcher([r.alert for r in self._alert_rules])
+        self._alerts = Scanner([r.alert for r in self._alert_rules])
         self._cache: OrderedDict[tuple[str, str, str], tuple] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -102,7 +102,7 @@ class Guard:
         if not text or not text.strip():
             return []
         views = make_views(text)
-        hits = self._matcher.raw_hits(views)
+        hits = self._scanner.raw_hits(views)
         if not hits:
             return []
         found = [f for h in hits if (f := self._decide(h, views, shop)) is not None]
@@ -132,7 +132,7 @@ class Guard:
 
     def _decide(self, hit: Hit, views: Views, shop: ShopProfile | None) -> _Found | None:
         rule = self.rules[hit.spec]
-        decided = _judge(rule, self._matcher, hit, views, shop)
+        decided = _judge(rule, self._scanner, hit, views, shop)
         if decided is None:
             return None
         return _Found(hit.spec, hit.start, hit.end, *decided)
@@ -207,7 +207,7 @@ class Guard:
 
 
 def _judge(
-    spec: Rule | AlertSpec, matcher: Matcher, hit: Hit, views: Views, shop: ShopProfile | None
+    spec: Rule | AlertSpec, matcher: Scanner, hit: Hit, views: Views, shop: ShopProfile | None
 ) -> tuple[str, str] | None:
     """``(severity, message)`` for a hit of a rule or an alert, or None when a cue cancels it
     or its shop check clears it."""
