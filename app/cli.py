@@ -136,7 +136,8 @@ def check(
     carriers: Annotated[str | None, typer.Option(help="本店快递，逗号分隔，覆盖配置，如 申通,中通")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """检查回复草稿里的风险承诺与违规；有 block 级问题时退出码为 1。"""
+    """检查回复草稿里的风险承诺与违规；有「禁止发送」的说法时退出码为 1。"""
+    from app.guard.severity import SEVERITY_NAMES
     from app.shop import ShopProfile
 
     settings = Settings()
@@ -152,7 +153,7 @@ def check(
     else:
         for f in flags:
             color = typer.colors.RED if f.severity == "block" else typer.colors.YELLOW
-            typer.secho(f"[{f.severity}] {f.rule}  {f.start}-{f.end}", fg=color, bold=True)
+            typer.secho(f"[{SEVERITY_NAMES.get(f.severity, f.severity)}] {f.rule}  {f.start}-{f.end}", fg=color, bold=True)
             typer.echo(f"  {_mark(text, f.start, f.end)}")
             typer.echo(f"  原因：{f.message}")
             if f.suggestion:

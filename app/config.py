@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app import DATA_DIR, DEFAULT_CACHE_DIR, PROJECT_ROOT
+from app.content.problems import field_errors as translate_errors
+from app.content.problems import yaml_problem
 from app.shop import ShopProfile
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -171,36 +173,16 @@ def _is_ipv6(host: str) -> bool:
         return False
 
 
-_FIELD_ERRORS = {
-    "extra_forbidden": "不认识的字段",
-    "missing": "缺少此字段",
-    "list_type": "应为列表",
-    "dict_type": "应为映射（名称: 值）",
-    "model_type": "应为映射（名称: 值）",
-    "string_type": "应为文字",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "float_parsing": "应为数字",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-}
+def field_errors(error: ValidationError, model: type[BaseModel] | None = None, hints: bool = False) -> list[tuple[str, str]]:
+    """``[("shops.flagship.carriers", "应为列表"), …]``: a settings or shops-file error, in Chinese.
 
-
-def field_errors(error: ValidationError) -> list[tuple[str, str]]:
-    """``[("shops.flagship.carriers", "应为列表"), …]``: a settings or shops-file error, in Chinese where we can."""
+    The one translator of pydantic's errors (``app.content.problems``); ``model`` names the
+    fields for a did-you-mean, ``hints`` adds how to write it in a YAML file.
+    """
     out = []
-    for err in error.errors():
-        ctx = err.get("ctx") or {}
-        kind = err["type"]
-        if kind == "value_error" and "error" in ctx:
-            message = str(ctx["error"])
-        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "literal_error"):
-            limit = {"greater_than_equal": "不能小于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "不能大于 {le}",
-                     "less_than": "应小于 {lt}", "literal_error": "应为 {expected} 之一"}[kind]
-            message = limit.format(**ctx)
-        else:
-            message = _FIELD_ERRORS.get(kind, err["msg"])
-        out.append((".".join(str(p) for p in err["loc"]), message))
+    for e in translate_errors(error.errors(), model=model):
+        message = f"{e.bare}（提示：{e.hint}）" if hints and e.hint else e.bare
+        out.append((e.field, message))
     return out
 
 
@@ -235,13 +217,12 @@ class ShopDirectory:
         try:
             raw = yaml.safe_load(text) or {}
         except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            at = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
-            raise ConfigError(f"{where}{at}不是合法的 YAML：{getattr(e, 'problem', None) or e}") from None
+            found = yaml_problem(e, text, str(path))
+            raise ConfigError(f"{where}第 {found.line} 行格式有误：{found.text}") from None
         try:
             data = ShopsFile.model_validate(raw)
         except ValidationError as e:
-            problems = "；".join(f"{where or '文件'}：{message}" for where, message in field_errors(e)[:5])
+            problems = "；".join(f"{where or '文件'}：{message}" for where, message in field_errors(e, ShopsFile, hints=True)[:5])
             raise ConfigError(f"{where}内容有误：{problems}") from None
         if data.default is not None and data.shops and data.default not in data.shops:
             raise ConfigError(f"{where}：default 写的 {data.default} 不在 shops 里")

@@ -23,7 +23,9 @@ from app.api.hosts import AllowedHosts
 from app.api.limits import BodySizeLimit, HeaderLimit
 from app.api.logins import LoginGuard
 from app.api.routes import admin, assist, documents, editor_tools, feedback, health, phrases
+from app.api.routes import forms as form_routes
 from app.api.routes import inbox as inbox_routes
+from app.api.routes import session as session_routes
 from app.api.security_headers import SecurityHeaders
 from app.config import Settings, ShopDirectory
 from app.editing.sync import load_snapshot, seed_store
@@ -118,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.logins = LoginGuard(accounts)  # throttled sign-in, password hashing off the event loop
     app.state.holder = AssistantHolder(
-        load, Segmenter(cache_dir=settings.cache_dir), probe=store.revision, probe_interval=settings.revision_poll_seconds,
+        load, Segmenter(cache_dir=settings.cache_dir, lazy=True), probe=store.revision, probe_interval=settings.revision_poll_seconds,
         index_cache=IndexCache(settings.cache_dir),
     )
 
@@ -128,10 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(phrases.router)
     app.include_router(feedback.router)
     app.include_router(inbox_routes.router)
+    app.include_router(form_routes.router)  # /v1/{kind}/form/*, examples/check, rules/test
     app.include_router(documents.documents_router("template", "templates", "editor"))
     app.include_router(documents.documents_router("intent", "intents", "editor"))
     app.include_router(documents.documents_router("rule", "rules", "admin"))
+    app.include_router(documents.documents_router("lexicon", "lexicon", "admin"))  # couriers, domain, promises
+    app.include_router(documents.documents_router("variables", "variables", "admin"))
     app.include_router(admin.router)
+    app.include_router(session_routes.router)  # POST /v1/session: sign in again from the editor
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(stats_pages.router)  # /stats, /stats.csv, /stats/report

@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots (docs/screenshots/*.png) in headless Chromium: the workbench with a
 pasted conversation, its promise ledger and a draft that goes back on a promise (desktop and phone), the
-phrase library open in the draft, and the template editor.
+phrase library open in the draft (the editor's are made by screenshots_editor.py).
 
     .venv/bin/python scripts/screenshots.py
 """
@@ -68,12 +68,6 @@ def main() -> None:
             pg.locator("#phrases").scroll_into_view_if_needed()
             pg.screenshot(path=str(OUT / "phrases.png"), full_page=True)
             pg.locator("#phrase-list .phrase button.fav").first.click()  # leave no favourite behind
-
-            pg.goto("/editor/templates/missing_item/standard")
-            pg.wait_for_selector("#source")
-            pg.fill("#source", pg.input_value("#source").rstrip() + "保证明天就给您补发到！\n")
-            pg.wait_for_selector("#flags li")
-            pg.screenshot(path=str(OUT / "editor.png"), full_page=True)
 
             phone_ctx = b.new_context(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN",
                                       is_mobile=True, has_touch=True)

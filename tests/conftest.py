@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from contextlib import contextmanager
-
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from app.config import Settings
 from app.main import create_app
+from tests.helpers.postgres import postgres_schema
 
 
 @pytest.fixture(scope="session")
@@ -34,30 +30,6 @@ def client(app):
 @pytest.fixture(scope="session")
 def engine(app):
     return app.state.holder.current()
-
-
-PG_URL = os.environ.get("SHOUHOU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@contextmanager
-def postgres_schema():
-    """A fresh schema on the test PostgreSQL server; its URL, dropped afterwards (skip if unreachable)."""
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as e:  # no server here
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} (set SHOUHOU_TEST_PG_URL): {type(e).__name__}")
-    schema = f"shouhou_app_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -86,7 +58,3 @@ def keys(fresh_app):
 def fresh_client(fresh_app):
     with TestClient(fresh_app) as c:
         yield c
-
-
-def bearer(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}

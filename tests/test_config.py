@@ -36,8 +36,9 @@ def test_other_modes_may_listen_anywhere(access):
     ("text", "expected"),
     [
         ("shops:\n  flagship:\n    carriers: 申通\n", "shops.flagship.carriers：应为列表"),
-        ("shops:\n  flagship:\n    carrier: [申通]\n", "shops.flagship.carrier：不认识的字段"),
-        ("shops: [\n  oops", "第 2 行"),
+        ("shops:\n  flagship:\n    carrier: [申通]\n", "shops.flagship.carrier：不认识的字段（是不是「carriers」？）"),
+        ("shops: [\n  oops", "第 1 行格式有误：方括号「[」没有配对的「]」"),
+        ("shops:\n  flagship:\n    carriers: [申通]\n    ship_within_hours: 很快\n", "shops.flagship.ship_within_hours：应为"),
         ("default: outlet\nshops:\n  flagship: {carriers: [申通]}\n", "default 写的 outlet 不在 shops 里"),
     ],
 )

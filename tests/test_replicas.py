@@ -21,8 +21,8 @@ import pytest
 
 from app import PROJECT_ROOT
 from app.store import AccountStore, open_engine
-from tests.conftest import postgres_schema
-from tests.servers import free_port, wait_until_up
+from tests.helpers.postgres import postgres_schema
+from tests.helpers.servers import free_port, wait_until_up
 
 START_PATIENCE = 180  # seconds for a server to come up (several start at once on a shared machine)
 PROPAGATION_BOUND = 5.0  # seconds; the target is 0.5 s (NOTIFY) and about 1 s (poll)

@@ -20,7 +20,7 @@ import pytest
 
 from app import PROJECT_ROOT
 from app.store import AccountStore, open_engine
-from tests.servers import free_port, wait_until_up
+from tests.helpers.servers import free_port, wait_until_up
 
 READ_TIMEOUT = 2  # seconds; every wait below allows many times that
 PATIENCE = 30

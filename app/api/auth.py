@@ -25,10 +25,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.errors import ProblemError
 from app.config import is_loopback
+from app.store.roles import ROLE_NAMES, Role, role_allows
 
-Role = Literal["agent", "editor", "admin"]
-ROLE_ORDER = {"agent": 1, "editor": 2, "admin": 3}
-ROLE_NAMES = {"agent": "客服", "editor": "模板编辑", "admin": "管理员"}
 SESSION_COOKIE = "shouhou_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -41,7 +39,7 @@ class Principal:
     csrf_token: str | None = None
 
     def allows(self, need: Role) -> bool:
-        return ROLE_ORDER[self.role] >= ROLE_ORDER[need]
+        return role_allows(self.role, need)
 
 
 def same_site(request: Request) -> bool:

@@ -1,7 +1,9 @@
-"""Typed dependencies shared by the route modules.
+"""Typed dependencies shared by the route modules and the pages.
 
-They only read app state (never the database), so they are ``async``: a plain ``def``
-would cost a thread hand-off per dependency per request.
+Handlers and pages take what they need as one of these aliases (``AssistantDep``,
+``AccountsDep``…) instead of reading ``request.app.state``, so that what a handler
+uses is in its signature.  They only read app state (never the database), so they are
+``async``: a plain ``def`` would cost a thread hand-off per dependency per request.
 """
 
 from __future__ import annotations
@@ -9,11 +11,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 
 from app.api.errors import ProblemError
+from app.api.logins import LoginGuard
 from app.config import Settings, ShopDirectory
 from app.engine.assistant import Assistant
+from app.engine.holder import AssistantHolder
 from app.shop import ShopProfile
+from app.store.accounts import AccountStore
+from app.store.content import ContentStore
+from app.store.phrases import PhraseStore
 
 
 async def get_settings(request: Request) -> Settings:
@@ -21,16 +29,47 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_assistant(request: Request) -> Assistant:
+    """The assistant of the current content: one per request, even if an edit lands meanwhile."""
     return request.app.state.holder.current()
+
+
+async def get_holder(request: Request) -> AssistantHolder:
+    return request.app.state.holder
 
 
 async def get_shops(request: Request) -> ShopDirectory:
     return request.app.state.shops
 
 
+async def get_accounts(request: Request) -> AccountStore:
+    return request.app.state.accounts
+
+
+async def get_logins(request: Request) -> LoginGuard:
+    return request.app.state.logins
+
+
+async def get_content(request: Request) -> ContentStore:
+    return request.app.state.store
+
+
+async def get_store_engine(request: Request) -> Engine:
+    return request.app.state.store_engine
+
+
+async def get_phrases(request: Request) -> PhraseStore:
+    return request.app.state.phrases
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+HolderDep = Annotated[AssistantHolder, Depends(get_holder)]
 ShopsDep = Annotated[ShopDirectory, Depends(get_shops)]
+AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
+LoginsDep = Annotated[LoginGuard, Depends(get_logins)]
+ContentDep = Annotated[ContentStore, Depends(get_content)]
+StoreEngineDep = Annotated[Engine, Depends(get_store_engine)]
+PhrasesDep = Annotated[PhraseStore, Depends(get_phrases)]
 
 
 def resolve_shop(shops: ShopDirectory, key: str | None, override: ShopProfile | None) -> ShopProfile:

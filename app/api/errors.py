@@ -19,9 +19,11 @@ import traceback
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.content.problems import explain_error, model_fields_at
 from app.store.db import is_busy
 
 log = logging.getLogger("shouhou")
@@ -69,59 +71,32 @@ def problem(status: int, detail: str, errors: list[dict] | None = None, headers=
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-_MESSAGES = {
-    "missing": "缺少此字段",
-    "string_type": "应为字符串",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "dict_type": "应为 JSON 对象",
-    "model_attributes_type": "应为 JSON 对象（Content-Type: application/json）",
-    "model_type": "应为 JSON 对象",
-    "list_type": "应为数组",
-    "extra_forbidden": "不认识的字段",
-    "json_invalid": "不是合法的 JSON",
-    "int_from_float": "应为整数",
-    "int_parsing_size": "数字太大",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "finite_number": "应为有限的数字",
-}
-
-#: Bounds, with the bound in the message: "不能大于 2147483647".
-_BOUNDS = {"greater_than_equal": ("ge", "不能小于 {}"), "less_than_equal": ("le", "不能大于 {}"),
-           "greater_than": ("gt", "应大于 {}"), "less_than": ("lt", "应小于 {}")}
+def _body_model(request: Request | None):
+    """The pydantic model of the route's JSON body, for a did-you-mean on an unknown field."""
+    route = request.scope.get("route") if request is not None else None
+    field = getattr(route, "body_field", None)
+    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict]:
+def _field_errors(exc: RequestValidationError, request: Request | None = None) -> list[dict]:
+    """Each wrong field in Chinese, by the one translator of pydantic's errors (``app.content.problems``)."""
+    model = _body_model(request)
     out = []
     for e in exc.errors():
         loc = [str(p) for p in e.get("loc", ())]
+        where = "body"
         if len(loc) > 1 and loc[0] in ("body", "path", "query", "header", "cookie"):
-            loc = loc[1:]  # the parameter's own name: "version", "b", "message"
+            where, loc = loc[0], loc[1:]  # the parameter's own name: "version", "b", "message"
         elif loc == ["body"] or not loc:
             loc = ["body"]
-        kind = e.get("type", "")
-        msg = _MESSAGES.get(kind)
-        if msg is None:
-            ctx = e.get("ctx") or {}
-            if kind == "string_too_short":
-                msg = "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
-            elif kind == "string_too_long":
-                msg = f"不能超过 {ctx.get('max_length')} 个字符"
-            elif kind == "value_error":
-                msg = str(ctx.get("error") or e.get("msg"))
-            elif kind in _BOUNDS:
-                name, text = _BOUNDS[kind]
-                msg = text.format(ctx.get(name))
-            elif kind == "literal_error":
-                msg = "取值无效，可选：" + str(ctx.get("expected")).replace(" or ", ", ")
-            elif kind == "too_long":
-                msg = f"最多 {ctx.get('max_length')} 项"
-            else:
-                msg = e.get("msg", "无效")
-        out.append({"field": ".".join(loc), "message": msg, "type": kind})
+        known = None
+        if model is not None and where == "body":
+            def known(parent: tuple, _model=model) -> list[str] | None:
+                return model_fields_at(_model, parent)
+        err = {**e, "loc": tuple(loc if loc != ["body"] else ())}
+        translated = explain_error(err, known=known, json=True)
+        out.append({"field": ".".join(loc), "message": translated.bare, "type": e.get("type", "")})
     return _merge_union_errors(out)
 
 
@@ -169,12 +144,14 @@ PROBLEM_SCHEMA = {
                     "field": {"type": "string", "example": "message"},
                     "message": {"type": "string", "example": "不能为空"},
                     "line": {"type": "integer", "description": "文件中的行号（保存内容时）"},
+                    "column": {"type": "integer", "description": "行中的第几个字符（知道时）"},
+                    "hint": {"type": "string", "description": "怎样改（message 的结尾已含这条提示）"},
                 },
             },
         },
         "current_version": {"type": ["integer", "null"], "description": "409/412：当前的版本号"},
         "flags": {"type": "array", "items": {"type": "object"}, "description": "保存内容时：合规检查的提示"},
-        "needs_confirmation": {"type": "boolean", "description": "有 warn 级提示，确认后可保存（confirm_warnings）"},
+        "needs_confirmation": {"type": "boolean", "description": "有“需要确认”（warn）的提示，确认后可保存（confirm_warnings）"},
     },
 }
 
@@ -256,7 +233,7 @@ def describe_exception(exc: BaseException) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        errors = _field_errors(exc)
+        errors = _field_errors(exc, request)
         if any(e["type"] == "json_invalid" for e in errors):
             return problem(400, "请求体不是合法的 JSON", [{"field": "body", "message": "不是合法的 JSON"}])
         detail = "；".join(f"{e['field']}：{e['message']}" for e in errors)

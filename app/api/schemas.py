@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from app.guard.severity import Severity
 from app.rendering.language import MAX_INT_DIGITS
 from app.shop import ShopProfile
 
@@ -160,7 +161,7 @@ class IntentOut(BaseModel):
 
 class FlagOut(BaseModel):
     rule: str
-    severity: Literal["block", "warn", "info"]
+    severity: Severity
     start: int
     end: int
     excerpt: str
@@ -181,7 +182,7 @@ class SuggestionOut(BaseModel):
 
 class AlertOut(BaseModel):
     rule: str
-    severity: Literal["block", "warn", "info"]
+    severity: Severity
     message: str
 
 

@@ -9,6 +9,7 @@ hundreds of risky promises).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from jinja2 import meta, nodes
@@ -18,9 +19,8 @@ from app.content.files import ContentPack, Problem
 from app.content.models import ReplyTemplate, shortcode_key
 from app.guard.guard import Flag, Guard
 from app.guard.promises import lexicon_problems
+from app.guard.severity import FLAGGING, SEVERITY_NAMES
 from app.rendering.renderer import Rendered, Renderer, RenderError
-
-FLAGGING = ("block", "warn")
 
 
 def sample_context(pack: ContentPack) -> dict[str, str]:
@@ -31,19 +31,19 @@ def sample_context(pack: ContentPack) -> dict[str, str]:
 class TemplateReview:
     """What an editor needs to know about a template before it is saved."""
 
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message): must fix
+    problems: list[Problem] = field(default_factory=list)  # must fix, at their line of the template file
     flags: list[Flag] = field(default_factory=list)  # the guard's findings on the sample rendering
     rendered: Rendered | None = None
 
 
 def review_template(
-    tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard, context: dict | None = None
+    tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard, context: dict | None = None,
+    path: str = "template",
 ) -> TemplateReview:
     review = TemplateReview()
     offset = tpl.body_line - 1
     static = renderer.problems(tpl.body)
-    for p in static:
-        review.problems.append(((p.line or 1) + offset, p.message))
+    review.problems += [p.problem(path, offset) for p in static]
     if static:
         return review
     tree = renderer.env.parse(tpl.body)
@@ -57,31 +57,40 @@ def review_template(
 
     unknown = sorted(used - set(pack.variables)) if pack.variables else []
     if unknown:
-        review.problems.append((at(unknown), f"使用了未定义的变量：{', '.join(unknown)}（见 templates/variables.yaml）"))
+        known = "、".join(f"{v.name}（{v.label}）" for v in list(pack.variables.values())[:12])
+        close = {n: difflib.get_close_matches(n, list(pack.variables), n=1) for n in unknown}
+        guesses = "；".join(f"{n} 是不是 {c[0]}？" for n, c in close.items() if c)
+        review.problems.append(Problem(path, at(unknown), f"使用了未定义的变量：{', '.join(unknown)}",
+                                       guesses or f"可用的变量：{known}"))
     undeclared = sorted(used - set(tpl.variables))
     if undeclared:
-        review.problems.append((at(undeclared), f"使用了但未在 variables 中声明：{', '.join(undeclared)}"))
+        review.problems.append(Problem(path, at(undeclared), f"使用了但没有在 variables 中列出：{', '.join(undeclared)}",
+                                       f"在上面的 variables 里加上 {', '.join(undeclared)}"))
     unused = sorted(set(tpl.variables) - used)
     if unused:
-        review.problems.append((tpl.body_line, f"variables 中声明了但没有使用：{', '.join(unused)}"))
+        review.problems.append(Problem(path, tpl.body_line, f"variables 中列出了但正文没有用到：{', '.join(unused)}",
+                                       "从 variables 里删掉它，或在正文里用上"))
     if tpl.intent not in pack.intents:
-        review.problems.append((3, f"未知的意图 id：{tpl.intent}"))
+        review.problems.append(Problem(path, 3, f"未知的意图 id：{tpl.intent}", "intent 要写一个已有意图的 id"))
     try:
         review.rendered = renderer.render(tpl.body, context if context is not None else sample_context(pack))
     except RenderError as e:
-        review.problems.append(((e.line or 1) + offset, e.message))
+        review.problems.append(e.problem(path, offset))
         return review
     review.flags = guard.check(review.rendered.text)
     return review
 
 
-def template_issues(tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard) -> list[tuple[int, str]]:
-    """(line, message) for everything that makes a template unfit to ship."""
-    review = review_template(tpl, pack, renderer, guard)
+def template_issues(
+    tpl: ReplyTemplate, pack: ContentPack, renderer: Renderer, guard: Guard, path: str = "template"
+) -> list[Problem]:
+    """Everything that makes a template unfit to ship, at its line of the file ``path``."""
+    review = review_template(tpl, pack, renderer, guard, path=path)
     issues = list(review.problems)
     for f in review.flags:
         if f.severity in FLAGGING:
-            issues.append((tpl.body_line, f"合规检查[{f.severity}] {f.rule}：「{f.excerpt}」{f.message}"))
+            issues.append(Problem(path, tpl.body_line, f"{SEVERITY_NAMES[f.severity]}：「{f.excerpt}」{f.message}（规则 {f.rule}）",
+                                  f"可以改成：{f.suggestion}" if f.suggestion else None))
     return issues
 
 
@@ -104,13 +113,15 @@ def lint_pack(pack: ContentPack, guard: Guard, paths: dict[str, str] | None = No
     problems: list[Problem] = []
     for tpl in pack.templates.values():
         path = paths.get(tpl.id, f"templates/replies/{tpl.id}.j2")
-        problems += [Problem(path, line, msg) for line, msg in template_issues(tpl, pack, renderer, guard)]
+        problems += template_issues(tpl, pack, renderer, guard, path)
     for tpl, other in duplicate_shortcodes(pack.templates.values()):
         path = paths.get(tpl.id, f"templates/replies/{tpl.id}.j2")
-        problems.append(Problem(path, 1, f"简码「{tpl.shortcode}」重复：模板 {other.id} 和 {tpl.id} 用了同一个简码，请给其中一个换一个"))
+        problems.append(Problem(path, 1, f"简码「{tpl.shortcode}」重复：模板 {other.id} 和 {tpl.id} 用了同一个简码",
+                                "请给其中一个换一个简码"))
     for intent in pack.intents.values():
         if not any(t.intent == intent.id for t in pack.templates.values()):
-            problems.append(Problem(f"intents/{intent.id}.yaml", 1, f"意图 {intent.id} 没有任何回复模板"))
+            problems.append(Problem(f"intents/{intent.id}.yaml", 1, f"意图 {intent.id} 没有任何回复模板",
+                                    "请为它新建至少一个回复模板"))
     return problems
 
 
@@ -118,10 +129,11 @@ def lint_content(settings: Settings) -> tuple[list[Problem], str]:
     from app.editing.sync import load_from_files
 
     pack, rules, problems = load_from_files(settings)
-    guard = Guard(rules)
+    guard = Guard(rules, pack.lexicon)
     paths = {tid: str(settings.templates_dir / f"{tid}.j2") for tid in pack.templates}
     problems += lint_pack(pack, guard, paths)
-    problems += lexicon_problems(guard)  # the promise lexicon (lexicon/promises.yaml) and its examples
+    # the promise lexicon (lexicon/promises.yaml) and its examples
+    problems += lexicon_problems(guard, settings.content_dir / "lexicon" / "promises.yaml", pack.lexicon.promises_text)
     summary = f"{len(pack.intents)} 个意图，{len(pack.templates)} 个模板，{len(rules)} 条规则"
     return problems, summary
 
@@ -139,8 +151,9 @@ def lint_store(settings: Settings) -> tuple[list[Problem], str]:
         pack, rules, problems = load_from_store(ContentStore(db), settings)
     finally:
         db.dispose()
-    guard = Guard(rules)
+    guard = Guard(rules, pack.lexicon)
     paths = {tid: f"内容库 templates/replies/{tid}.j2" for tid in pack.templates}
     problems += lint_pack(pack, guard, paths)
+    problems += lexicon_problems(guard, "内容库 lexicon/promises", pack.lexicon.promises_text)
     summary = f"内容库：{len(pack.intents)} 个意图，{len(pack.templates)} 个模板，{len(rules)} 条规则"
     return problems, summary

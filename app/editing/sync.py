@@ -4,10 +4,17 @@ The files are the initial content (and what ``shouhou export``/``import`` write
 and read); the store holds every edit with its history.  On start the server
 seeds the store with any bundled document it has never seen, then serves what
 the store holds.
+
+Every document the assistant is built from is in the store and read in one
+snapshot: intents, templates and rules, the word lists (kind ``lexicon``: keys
+``couriers``, ``domain``, ``promises`` from ``lexicon/``) and the template variables
+(kind ``variables``, key ``variables``, from ``templates/variables.yaml``).  A word
+list missing from the store (a store older than these kinds) is the bundled file's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,22 +28,46 @@ from app.content.files import (
     load_variables,
     parse_intent,
     parse_template,
+    parse_variables,
     read_file,
 )
 from app.content.models import IntentSpec
 from app.guard.rules import Rule, parse_rule, read_rules
 from app.store.content import ContentStore
+from app.text.lexicon import (
+    LEXICON_FILES,
+    CourierLexicon,
+    Lexicon,
+    LexiconError,
+    bundled,
+    parse_lexicon_texts,
+)
+
+#: The key of the one ``variables`` document.
+VARIABLES_KEY = "variables"
 
 
-def load_from_files(settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
+def lexicon_dir(settings: Settings) -> Path:
+    return settings.content_dir / "lexicon"
+
+
+def variables_path(settings: Settings) -> Path:
+    return settings.templates_dir.parent / VARIABLES_FILE
+
+
+def load_from_files(settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem]]:
     pack, problems = load_content(settings.intents_dir, settings.templates_dir)
     rules, rule_problems = read_rules(settings.rules_dir)
-    return pack, rules, [*problems, *rule_problems]
+    pack.lexicon, lexicon_problems = _lexicon_of(
+        file_documents(settings)["lexicon"], lambda key: str(lexicon_dir(settings) / LEXICON_FILES[key])
+    )
+    return pack, rules, [*problems, *rule_problems, *lexicon_problems]
 
 
 def file_documents(settings: Settings) -> dict[str, dict[str, str]]:
     """The bundled content as store documents: kind -> key -> file text."""
-    docs: dict[str, dict[str, str]] = {"intent": {}, "template": {}, "rule": {}}
+    docs: dict[str, dict[str, str]] = {"intent": {}, "template": {}, "rule": {}, "lexicon": {}, "variables": {}}
+    lexicon = lexicon_dir(settings)
     found = [
         *(("intent", path, path.stem) for path in sorted(settings.intents_dir.glob("*.yaml"))),
         *(
@@ -44,6 +75,8 @@ def file_documents(settings: Settings) -> dict[str, dict[str, str]]:
             for path in sorted(settings.templates_dir.rglob("*.j2"))
         ),
         *(("rule", path, path.stem) for path in sorted(settings.rules_dir.glob("*.yaml"))),
+        *(("lexicon", lexicon / name, key) for key, name in LEXICON_FILES.items() if (lexicon / name).exists()),
+        *((("variables", variables_path(settings), VARIABLES_KEY),) if variables_path(settings).exists() else ()),
     ]
     for kind, path, key in found:
         text, _unreadable = read_file(path)  # lint (load_from_files) reports what cannot be read
@@ -82,6 +115,10 @@ def document_path(settings_root: Path, kind: str, key: str) -> Path:
         return settings_root / "intents" / f"{key}.yaml"
     if kind == "template":
         return settings_root / "templates" / "replies" / f"{key}.j2"
+    if kind == "lexicon":
+        return settings_root / "lexicon" / LEXICON_FILES.get(key, f"{key}.yaml")
+    if kind == "variables":
+        return settings_root / "templates" / VARIABLES_FILE
     return settings_root / "rules" / f"{key}.yaml"
 
 
@@ -98,12 +135,12 @@ def _parse(kind: str, key: str, body: str) -> tuple[object, tuple]:
     return obj, tuple(problems)
 
 
-def load_from_store(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
+def load_from_store(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem]]:
     """Parse the store's current documents; a document that no longer parses is skipped and reported."""
     return parse_documents(store.export_all(), settings)
 
 
-def load_snapshot(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem | str], int]:
+def load_snapshot(store: ContentStore, settings: Settings) -> tuple[ContentPack, list[Rule], list[Problem], int]:
     """``load_from_store`` plus the revision those documents are, both read in one snapshot."""
     revision, docs = store.snapshot()
     return (*parse_documents(docs, settings), revision)
@@ -111,10 +148,10 @@ def load_snapshot(store: ContentStore, settings: Settings) -> tuple[ContentPack,
 
 def parse_documents(
     docs: dict[str, dict[str, str]], settings: Settings
-) -> tuple[ContentPack, list[Rule], list[Problem | str]]:
+) -> tuple[ContentPack, list[Rule], list[Problem]]:
     """Parse ``{kind: {key: body}}``; a document that no longer parses is skipped and reported."""
     pack = ContentPack()
-    problems: list[Problem | str] = []
+    problems: list[Problem] = []
     for key, body in docs.get("intent", {}).items():
         obj, probs = _parse("intent", key, body)
         problems += probs
@@ -133,5 +170,31 @@ def parse_documents(
         problems += probs
         if rule is not None:
             rules.append(rule)
-    pack.variables, var_problems = load_variables(settings.templates_dir.parent / VARIABLES_FILE)
-    return pack, rules, [*problems, *var_problems]
+    variables = docs.get("variables", {}).get(VARIABLES_KEY)
+    if variables is None:  # a store without the document (never seeded): the bundled file
+        pack.variables, var_problems = load_variables(variables_path(settings))
+    else:
+        pack.variables, var_problems = _parse_variables(variables)
+    pack.lexicon, lexicon_problems = _lexicon_of(docs.get("lexicon", {}), lambda key: f"lexicon:{key}")
+    return pack, rules, [*problems, *var_problems, *lexicon_problems]
+
+
+@lru_cache(maxsize=4)
+def _parse_variables(body: str) -> tuple[dict, list[Problem]]:
+    return parse_variables(body, f"variables:{VARIABLES_KEY}")
+
+
+def _lexicon_of(docs: dict[str, str], where: Callable[[str], str]) -> tuple[Lexicon, list[Problem]]:
+    """The lexicon of these documents; a missing one is the bundled file's.  A broken one (the
+    editor refuses to save it, but a file import may bring one) keeps the bundled lexicon whole."""
+    base = bundled()
+    texts = {key: docs.get(key, text) for key, text in zip(LEXICON_FILES, base.texts, strict=True)}
+    try:
+        return parse_lexicon_texts(texts["couriers"], texts["domain"], texts["promises"]), []
+    except LexiconError as e:
+        try:
+            CourierLexicon.from_text(texts["couriers"])
+            bad = "domain"
+        except LexiconError:
+            bad = "couriers"
+        return base, [Problem(where(bad), e.line, e.message)]

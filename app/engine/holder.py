@@ -46,6 +46,8 @@ class AssistantHolder:
         self._probe_interval = probe_interval
         self._poller: threading.Thread | None = None
         self._stopped = threading.Event()
+        #: Only its cache directory and laziness count: each build uses the segmenter of its
+        #: content's words (``Segmenter.for_lexicon``), remembered by them.
         self.segmenter = segmenter
         self._cond = threading.Condition()
         self._requested = 0  # builds asked for so far
@@ -54,6 +56,7 @@ class AssistantHolder:
         self._builder: threading.Thread | None = None
         pack, rules, revision = load()
         self._engine = Assistant.build(pack, rules, segmenter, revision, index_cache=index_cache)
+        self._engine.matcher.segmenter.prepare()  # jieba's dictionary loads at start, not on the first request
         self._seen = revision  # the newest revision a build has loaded (or is building)
 
     def current(self) -> Assistant:
@@ -139,6 +142,7 @@ class AssistantHolder:
                 with self._cond:
                     self._seen = max(self._seen, rev)
                 engine = Assistant.build(pack, rules, self.segmenter, rev, previous=self._engine, index_cache=self._index_cache)
+                engine.matcher.segmenter.prepare()  # a new word set's tokenizer: built here, not by a request
             except Exception:  # keep serving the engine we have; the next edit tries again
                 log.exception("rebuilding the engine failed; the previous content stays in use")
                 engine = None

@@ -8,17 +8,12 @@ What to look for is data, in the ``alert`` section of each rule file.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import BaseModel, ConfigDict
 
-from app import PROJECT_ROOT
 from app.guard.guard import Guard
-from app.guard.rules import Severity
+from app.guard.severity import Severity
 from app.shop import ShopProfile
 from app.text.normalize import Normalized
-
-RULES_DIR = PROJECT_ROOT / "rules"
 
 
 class Alert(BaseModel):
@@ -31,26 +26,18 @@ class Alert(BaseModel):
     message: str
 
 
-@lru_cache(maxsize=1)
-def default_guard() -> Guard:
-    """The guard built from the bundled ``rules/`` directory (loaded once)."""
-    return Guard.from_dir(RULES_DIR)
-
-
 def situation_alerts(
     message: str,
-    shop: ShopProfile | None = None,
-    guard: Guard | None = None,
+    shop: ShopProfile | None,
+    guard: Guard,
     normalized: Normalized | None = None,
 ) -> list[Alert]:
     """Alerts for a buyer's ``message``; a plain complaint gets none.
 
-    ``guard`` defaults to the bundled rules; pass the app's own guard when rules
-    come from the store.  ``normalized``: the message as ``normalize`` already gave
+    ``guard``: the assistant's guard (its rules come from the store).  ``normalized``: the message as ``normalize`` already gave
     it (``suggest`` normalises once, for matching and for the alerts).
     """
-    g = guard if guard is not None else default_guard()
     return [
         Alert(rule=rule.id, severity=sev, message=text)
-        for rule, sev, text in g.alerts(message, shop, normalized)
+        for rule, sev, text in guard.alerts(message, shop, normalized)
     ]

@@ -33,12 +33,13 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.content.problems import regex_message
+from app.guard.severity import Severity
 from app.shop import ShopProfile
-from app.text.lexicon import couriers
+from app.text.lexicon import CourierLexicon, couriers
 
 #: What a check may turn a hit into: a severity, or ``drop`` (no flag).
-Outcome = Literal["block", "warn", "info", "drop"]
-CheckSeverity = Literal["block", "warn", "info"]
+Outcome = Literal[Severity, "drop"]
 
 
 def _placeholders(template: str) -> set[str]:
@@ -94,6 +95,8 @@ class HitContext:
     document: str  # the whole normalised text (without spaces)
     shop: ShopProfile | None
     params: CheckParams = NoParams()
+    #: The content snapshot's couriers (None: the bundled ones).
+    couriers: CourierLexicon | None = None
 
     def say(self, outcome: str, default: str | None = None, **values: Any) -> str | None:
         messages = getattr(self.params, "messages", None)
@@ -161,7 +164,7 @@ class ShipTimeParams(CheckParams):
     """``ship_time``: the severity of a promise later than the shop's window, and how
     many hours from now a time word means at the latest (今天: 24, 明天: 48 …)."""
 
-    late: CheckSeverity = "block"
+    late: Severity = "block"
     words: dict[Annotated[str, Field(min_length=1)], Annotated[float, Field(ge=0, le=24 * 366)]] = {}
     messages: ShipTimeMessages = ShipTimeMessages()
 
@@ -189,14 +192,15 @@ class InvoiceParams(CheckParams):
         try:
             compiled = re.compile(v)
         except re.error as e:
-            raise ValueError(f"不是有效的正则表达式：{e}") from None
+            message, hint = regex_message(e, v)
+            raise ValueError(f"不是有效的正则表达式：{message}" + (f"（{hint}）" if hint else "")) from None
         if compiled.groups < 1:
             raise ValueError("正则表达式要有一个括号分组，用来取出金额")
         return v
 
 
-def _canonical_courier(word: str) -> str:
-    return couriers().canonical(word) or word
+def _canonical_courier(word: str, lexicon: CourierLexicon) -> str:
+    return lexicon.canonical(word) or word
 
 
 @check("carrier", CarrierParams)
@@ -206,14 +210,15 @@ def carrier(ctx: HitContext) -> Verdict | None:
     params: ``not_in_shop`` / ``unknown`` / ``in_shop`` severities (``drop`` = no flag);
     messages with ``{courier}`` and ``{carriers}``.
     """
-    found = couriers().find(ctx.groups.get("courier") or ctx.text)
+    lexicon = ctx.couriers or couriers()
+    found = lexicon.find(ctx.groups.get("courier") or ctx.text)
     if not found:
         return None
     named = found[-1].courier
     carriers = ctx.shop.carriers if ctx.shop else None
     if not carriers:
         outcome = "unknown"
-    elif named in {_canonical_courier(c) for c in carriers}:
+    elif named in {_canonical_courier(c, lexicon) for c in carriers}:
         outcome = "in_shop"
     else:
         outcome = "not_in_shop"

@@ -26,10 +26,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, model_serializer
 
 from app.guard.checks import CHECKS, HitContext, NoParams
-from app.guard.rules import SEVERITY_RANK, AlertSpec, Rule, Severity, load_rules
+from app.guard.rules import AlertSpec, Rule, load_rules
 from app.guard.scanner import Hit, Scanner
+from app.guard.severity import SEVERITY_RANK, Severity
 from app.guard.text_views import Views, make_views
 from app.shop import ShopProfile
+from app.text.lexicon import Lexicon, bundled
 from app.text.normalize import Normalized
 
 #: How many ``(text, shop)`` results ``check_cached`` keeps (a few MB at most).
@@ -71,7 +73,10 @@ class _Found:
 class Guard:
     """Checks texts against a set of rules.  Thread-safe once built (read-only state)."""
 
-    def __init__(self, rules: list[Rule]):
+    def __init__(self, rules: list[Rule], lexicon: Lexicon | None = None):
+        #: The word lists of the same content version: ``{courier}`` in patterns, the carrier
+        #: check, the promise ledger (``app.guard.promises.ledger_of``).
+        self.lexicon = lexicon or bundled()
         enabled = [r for r in rules if r.enabled]
         #: Rules matched on a text; ``conversation_rules`` are checked by code against a
         #: conversation (``app.guard.promises``).
@@ -81,9 +86,9 @@ class Guard:
         if len(ids) != len(set(ids)):
             dup = sorted({i for i in ids if ids.count(i) > 1})
             raise ValueError(f"重复的规则 id：{', '.join(dup)}")
-        self._scanner = Scanner(self.rules)
+        self._scanner = Scanner(self.rules, self.lexicon.couriers)
         self._alert_rules = [r for r in self.rules if r.alert is not None]
-        self._alerts = Scanner([r.alert for r in self._alert_rules])
+        self._alerts = Scanner([r.alert for r in self._alert_rules], self.lexicon.couriers)
         self._cache: OrderedDict[tuple[str, str, str], tuple] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -217,7 +222,9 @@ def _judge(
     severity, message = spec.severity, spec.message
     if spec.check is not None:
         params = spec.params if spec.params is not None else NoParams()
-        ctx = HitContext(hit.text, dict(hit.groups), matcher.sentence_of(hit, views), views.compact.text, shop, params)
+        ctx = HitContext(
+            hit.text, dict(hit.groups), matcher.sentence_of(hit, views), views.compact.text, shop, params, matcher.couriers
+        )
         verdict = CHECKS[spec.check](ctx)
         if verdict is None:
             return None

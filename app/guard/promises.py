@@ -1,6 +1,8 @@
 """The promise ledger: what an agent promised in a conversation, and drafts that break it.
 
-What counts as a promise is data (``lexicon/promises.yaml``): for each kind (courier,
+What counts as a promise is data (``lexicon/promises.yaml``, stored as the ``lexicon``
+document ``promises``; the guard of a content snapshot carries its text, and
+``ledger_of(guard)`` compiles it once per text): for each kind (courier,
 ship or delivery day, resend, refund, compensation, gift, invoice) the patterns that
 make one, the cues that cancel or soften it (the guard's own matcher, so negation,
 hedges and every normalisation work as in the rules), and the wordings that take it
@@ -17,25 +19,29 @@ promise its ``rule``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from app.content.files import node_at, read_file, read_yaml, validation_problems
+from app.content.problems import Problem, regex_message
 from app.guard.checks import hours_of, parse_number
 from app.guard.guard import Flag, Guard
 from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
 from app.guard.scanner import Hit, Scanner
 from app.guard.text_views import Views, make_views
 from app.shop import ShopProfile
-from app.text.lexicon import LEXICON_DIR, couriers
+from app.text.lexicon import LEXICON_DIR, CourierLexicon, Lexicon, bundled
 
 PROMISES_FILE = LEXICON_DIR / "promises.yaml"
+log = logging.getLogger("shouhou")
 RULE_ID = "broken_promise"
 KINDS = (
     "carrier",
@@ -131,17 +137,18 @@ class PromiseLexicon(BaseModel):
 class _Ledger:
     """The lexicon compiled: one matcher for the promises, one for the refusals."""
 
-    def __init__(self, lexicon: PromiseLexicon):
+    def __init__(self, lexicon: PromiseLexicon, couriers: CourierLexicon | None = None):
         self.lexicon = lexicon
+        self.couriers = couriers or bundled().couriers
         self.kinds = {k.kind: k for k in lexicon.kinds}
-        self.promise = Scanner([k.promise for k in lexicon.kinds])
+        self.promise = Scanner([k.promise for k in lexicon.kinds], self.couriers)
         self._refusing = [k for k in lexicon.kinds if k.refuse is not None]
-        self.refuse = Scanner([k.refuse for k in self._refusing])
+        self.refuse = Scanner([k.refuse for k in self._refusing], self.couriers)
         self.by_rule: dict[str, str] = {r: "other" for r in lexicon.other_rules}
         for k in lexicon.kinds:
             self.by_rule.update({r: k.kind for r in k.rules})
-        self._when = compile_pattern("(?P<value>{when})", lexicon.define)
-        self._money = compile_pattern("(?P<value>{money})", lexicon.define)
+        self._when = compile_pattern("(?P<value>{when})", lexicon.define, self.couriers)
+        self._money = compile_pattern("(?P<value>{money})", lexicon.define, self.couriers)
 
     def promise_kind(self, hit: Hit) -> PromiseKind:
         return self.lexicon.kinds[hit.spec]
@@ -154,8 +161,8 @@ class _Ledger:
         if not raw:
             return None
         if kind == "carrier":
-            found = couriers().find(raw.lower())
-            return found[-1].courier if found else couriers().canonical(raw) or raw
+            found = self.couriers.find(raw.lower())
+            return found[-1].courier if found else self.couriers.canonical(raw) or raw
         if kind in ("refund", "compensation"):
             m = re.fullmatch(r"(.+?)(?:元|块钱|块)", raw)
             n = parse_number(m.group(1)) if m else None
@@ -166,7 +173,7 @@ class _Ledger:
     def value_in(self, kind: str, text: str) -> str | None:
         """The content of a promise that only the guard found, from its normalised excerpt."""
         if kind == "carrier":
-            found = couriers().find(text)
+            found = self.couriers.find(text)
             return found[-1].courier if found else None
         pattern = {
             "ship_time": self._when,
@@ -186,41 +193,69 @@ def parse_lexicon(text: str) -> PromiseLexicon:
     return PromiseLexicon.model_validate(yaml.safe_load(text) or {})
 
 
-@lru_cache(maxsize=1)
-def _ledger_for(path: Path) -> _Ledger:
-    return _Ledger(parse_lexicon(path.read_text(encoding="utf-8")))
+@lru_cache(maxsize=4)  # by the lexicon's documents: a rebuild that kept them keeps the ledger
+def _ledger_for(lexicon: Lexicon) -> _Ledger:
+    try:
+        return _Ledger(parse_lexicon(lexicon.promises_text), lexicon.couriers)
+    except (yaml.YAMLError, ValueError, re.error):
+        # Saving refuses a broken promise lexicon; one that got in anyway (a file import)
+        # must not take the guard down: the bundled one stands in, and lint names the problem.
+        log.warning("the stored promise lexicon does not parse; the bundled one is used", exc_info=True)
+        return _Ledger(parse_lexicon(bundled().promises_text), lexicon.couriers)
+
+
+def ledger_of(guard: Guard) -> _Ledger:
+    """The promise ledger of ``guard``'s content version (its lexicon's promise document)."""
+    return _ledger_for(guard.lexicon)
 
 
 def ledger() -> _Ledger:
-    return _ledger_for(PROMISES_FILE)
+    """The bundled promise ledger (``lexicon/promises.yaml``), for code without a content snapshot."""
+    return _ledger_for(bundled())
 
 
-def lexicon_problems(guard: Guard, path: Path = PROMISES_FILE) -> list[str]:
-    """What is wrong with the promise lexicon (for ``shouhou lint``): its format, its
-    patterns, and each of its examples that is not found (``find``) or is (``skip``)."""
+def lexicon_problems(guard: Guard, path: Path | str = PROMISES_FILE, text: str | None = None) -> list[Problem]:
+    """What is wrong with the promise lexicon (for ``shouhou lint`` and saving the document):
+    its format, its patterns, and each of its examples that is not found (``find``) or is
+    (``skip``), each a ``Problem`` at its line.  ``text``: the lexicon's text (else read from ``path``)."""
+    where = str(path)
+    if text is None:
+        text, unreadable = read_file(Path(path))
+        if unreadable is not None:
+            return [unreadable]
+    doc = read_yaml(text, where)
+    if doc.root is None and doc.problems:
+        return doc.problems
     try:
-        lexicon = parse_lexicon(path.read_text(encoding="utf-8"))
-        compiled = _Ledger(lexicon)
-    except (OSError, yaml.YAMLError, ValueError, re.error) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return [f"{path}:1: 承诺词表有误：{first}"]
-    problems = []
-    for kind in lexicon.kinds:
-        for ex in [*kind.examples.find, *kind.examples.skip]:
-            views = make_views(ex.text)
-            hits = [
-                h
-                for h in compiled.promise.raw_hits(views)
-                if compiled.promise_kind(h) is kind and _live(compiled.promise, h, views, False)
-            ]
-            if ex in kind.examples.skip:
-                if hits:
-                    problems.append(f"{path}:1: {kind.kind} 不应找到承诺：{ex.text}")
-                continue
-            spans = {ex.text[h.start : h.end] for h in hits}
-            values = {compiled.value(kind.kind, dict(h.groups).get("value")) for h in hits}
-            if not hits or (ex.excerpt is not None and ex.excerpt not in spans) or ex.value not in values:
-                problems.append(f"{path}:1: {kind.kind} 应找到承诺「{ex.excerpt or ex.value or ''}」：{ex.text}")
+        lexicon = PromiseLexicon.model_validate(doc.data or {})
+    except ValidationError as e:
+        return doc.problems + validation_problems(e, doc.root, where, PromiseLexicon)
+    try:
+        compiled = _Ledger(lexicon, guard.lexicon.couriers)
+    except (re.error, ValueError, OverflowError, RecursionError) as e:
+        message, hint = regex_message(e) if not isinstance(e, ValueError) or isinstance(e, re.error) else (str(e), None)
+        return doc.problems + [Problem(where, 1, f"承诺词表里有一条模式不是有效的正则表达式：{message}", hint)]
+    problems = list(doc.problems)
+    for k, kind in enumerate(lexicon.kinds):
+        for part in ("find", "skip"):
+            for j, ex in enumerate(getattr(kind.examples, part)):
+                node = node_at(doc.root, ("kinds", k, "examples", part, j))
+                line = node.start_mark.line + 1 if node is not None else 1
+                views = make_views(ex.text)
+                hits = [
+                    h
+                    for h in compiled.promise.raw_hits(views)
+                    if compiled.promise_kind(h) is kind and _live(compiled.promise, h, views, False)
+                ]
+                if part == "skip":
+                    if hits:
+                        problems.append(Problem(where, line, f"{kind.kind} 不应找到承诺：{ex.text}",
+                                                "请改这一类的 promise 或 cancel，或把这条例句移到 find"))
+                    continue
+                spans = {ex.text[h.start : h.end] for h in hits}
+                values = {compiled.value(kind.kind, dict(h.groups).get("value")) for h in hits}
+                if not hits or (ex.excerpt is not None and ex.excerpt not in spans) or ex.value not in values:
+                    problems.append(Problem(where, line, f"{kind.kind} 应找到承诺「{ex.excerpt or ex.value or ''}」：{ex.text}"))
     return problems
 
 
@@ -238,11 +273,13 @@ class Promise:
     end: int
     rule: str | None = None
     value: str | None = None
+    #: The kind as the ledger that found the promise defines it (its note wording).
+    spec: PromiseKind | None = field(default=None, repr=False, compare=False)
 
     @property
     def note(self) -> str:
         """How the order note says it: 发韵达, 今天发货, 补发一双."""
-        kind = ledger().kinds.get(self.kind)
+        kind = self.spec or ledger().kinds.get(self.kind)
         if kind is None:
             return self.text.strip()[:30]
         return kind.say(kind.note, kind.note_plain, self.value)
@@ -281,7 +318,7 @@ def promises_in(
     """The promises in one agent turn."""
     if not text or not text.strip():
         return []
-    led = ledger()
+    led = ledger_of(guard)
     views = make_views(text)
     found: list[Promise] = []
     for hit in sorted(led.promise.raw_hits(views), key=lambda h: (h.start, -h.end)):
@@ -299,7 +336,7 @@ def promises_in(
             found.remove(same)
             value = value or same.value
         found.append(
-            Promise(turn, kind.kind, text[hit.start : hit.end], hit.start, hit.end, None, value)
+            Promise(turn, kind.kind, text[hit.start : hit.end], hit.start, hit.end, None, value, kind)
         )
     for flag in guard.check_cached(text, shop):
         kind_id = led.by_rule.get(flag.rule)
@@ -313,11 +350,11 @@ def promises_in(
             if same.rule is None:
                 start, end = min(same.start, flag.start), max(same.end, flag.end)
                 found[found.index(same)] = Promise(
-                    turn, kind_id, text[start:end], start, end, flag.rule, same.value
+                    turn, kind_id, text[start:end], start, end, flag.rule, same.value, same.spec
                 )
             continue
         value = led.value_in(kind_id, normalize_phrase(flag.excerpt))
-        found.append(Promise(turn, kind_id, flag.excerpt, flag.start, flag.end, flag.rule, value))
+        found.append(Promise(turn, kind_id, flag.excerpt, flag.start, flag.end, flag.rule, value, led.kinds.get(kind_id)))
     found.sort(key=lambda p: (p.start, p.end, KINDS.index(p.kind)))
     return found
 
@@ -360,8 +397,7 @@ def order_note(promises: Sequence[Promise]) -> str:
 # --------------------------------------------------------------------------- broken promises
 
 
-def _contradicts(kind: PromiseKind, promised: Promise, said: str | None, refusal: bool) -> bool:
-    led = ledger()
+def _contradicts(led: _Ledger, kind: PromiseKind, promised: Promise, said: str | None, refusal: bool) -> bool:
     if refusal:
         if said is None or promised.value is None:
             return True
@@ -403,7 +439,7 @@ def broken_promises(
     rule = guard.rule(RULE_ID)
     if rule is None or not promises or not draft or not draft.strip():
         return []
-    led = ledger()
+    led = ledger_of(guard)
     latest: dict[str, Promise] = {}
     for p in promises:
         latest[p.kind] = p  # a later promise of a kind replaces an earlier one
@@ -424,7 +460,7 @@ def broken_promises(
         if promised is None:
             continue
         value = led.value(kind.kind, dict(hit.groups).get("value"))
-        if not _contradicts(kind, promised, value, refusal):
+        if not _contradicts(led, kind, promised, value, refusal):
             continue
         if any(f.start < hit.end and hit.start < f.end for f in flags):
             continue

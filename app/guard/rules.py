@@ -16,8 +16,8 @@ Spaces are removed before matching.  Patterns may use named fragments written as
 The file format is described for editors in ``rules/README.md``.
 
 ``parse_rule(text, path)`` never raises: it returns the rule, or ``None`` and a
-list of problems, each ``"path:line: 说明"``, so an editor or ``lint`` can show
-every problem at once.
+list of ``Problem``s (path, line, a message in Chinese and a hint), so an editor or
+``lint`` can show every problem at once.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import opencc
 import yaml
 from pydantic import (
     BaseModel,
@@ -40,46 +39,44 @@ from pydantic import (
     model_validator,
 )
 
-from app.content.files import read_file
+from app.content.files import node_at, read_file, read_yaml, validation_problems
+from app.content.problems import Problem, field_label, model_fields_at, regex_message
 from app.guard.checks import CHECK_PARAMS, CHECKS, CheckParams, parse_params
+from app.guard.severity import Severity
 from app.shop import ShopProfile
-from app.text.lexicon import couriers
-from app.text.normalize import normalize
+from app.text.entities import PHONE_PATTERN
+from app.text.lexicon import CourierLexicon, couriers
+from app.text.normalize import normalize, to_simplified
+from app.text.punctuation import NOT_CLAUSE_CHAR
 
 try:  # the regular-expression parser, used to gate patterns by their first character
     from re import _parser as _sre  # Python 3.11+
 except ImportError:  # pragma: no cover
     import sre_parse as _sre  # type: ignore[no-redef]
 
-Severity = Literal["block", "warn", "info"]
-SEVERITY_RANK: dict[str, int] = {"info": 0, "warn": 1, "block": 2}
-
 ID_RE = r"^[a-z][a-z0-9_]*$"
-#: libyaml's parser when PyYAML was built with it (about 10x faster than the pure-Python one).
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
-#: Characters that end a clause / a sentence in the normalised text.
-CLAUSE_CHARS = ",.!?;:。、~\n"
+def builtin_fragments(lexicon: CourierLexicon | None = None) -> dict[str, str]:
+    """Fragments every pattern may use: ``{courier}``, ``{num}``, ``{any}``, ``{cjk}``, ``{phone}``.
+
+    ``{courier}`` is the couriers of ``lexicon`` (the content snapshot's; None: the bundled ones)."""
+    return _fragments(lexicon or couriers())
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=1)
-def builtin_fragments() -> dict[str, str]:
-    """Fragments every pattern may use: ``{courier}``, ``{num}``, ``{any}``, ``{cjk}``."""
-    words = sorted({w for w in couriers().all_words()}, key=len, reverse=True)
+@lru_cache(maxsize=8)  # by lexicon object: a snapshot's lexicon is one object per document text
+def _fragments(lexicon: CourierLexicon) -> dict[str, str]:
+    words = sorted({w for w in lexicon.all_words()}, key=len, reverse=True)
     return {
         # Any courier name or alias (longest first so 顺丰速运 wins over 顺丰).
         "courier": "(?:" + "|".join(re.escape(w) for w in words) + ")",
         # An amount or count: 10, 1.5, 两, 十五, 半.
         "num": r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万半几]+)",
         # One character inside the same clause (no clause punctuation).
-        "any": r"[^,.!?;:。、~\n]",
+        "any": NOT_CLAUSE_CHAR,
         "cjk": r"[\u4e00-\u9fff]",
+        # A mainland mobile number, as the entity extractor finds it.
+        "phone": PHONE_PATTERN,
     }
 
 
@@ -94,13 +91,13 @@ def normalize_pattern(pattern: str) -> str:
     No lower-casing (it would turn ``\\D`` into ``\\d``); patterns compile with IGNORECASE.
     """
     folded = unicodedata.normalize("NFKC", pattern)
-    converted = _t2s().convert(folded)
+    converted = to_simplified(folded)
     return converted if len(converted) == len(folded) else folded
 
 
-def expand_pattern(pattern: str, defines: dict[str, str]) -> str:
+def expand_pattern(pattern: str, defines: dict[str, str], lexicon: CourierLexicon | None = None) -> str:
     """Replace ``{name}`` fragments (rule ``define`` first, then built-ins), recursively."""
-    table = {**builtin_fragments(), **defines}
+    table = {**builtin_fragments(lexicon), **defines}
 
     def expand(text: str, depth: int) -> str:
         if depth > 8:
@@ -185,8 +182,8 @@ def _with_first_char_gate(regex: str) -> str:
     return f"(?=[{cls}])(?:{regex})"
 
 
-def compile_pattern(pattern: str, defines: dict[str, str]) -> re.Pattern:
-    return _compile(expand_pattern(pattern, defines))
+def compile_pattern(pattern: str, defines: dict[str, str], lexicon: CourierLexicon | None = None) -> re.Pattern:
+    return _compile(expand_pattern(pattern, defines, lexicon))
 
 
 @lru_cache(maxsize=4096)  # parsing a rule checks its patterns, building the guard compiles them again
@@ -362,34 +359,6 @@ def _param_names(check: str) -> str:
 
 # --------------------------------------------------------------------------- parsing
 
-#: pydantic's error types in plain Chinese; ``{…}`` are filled from the error's ``ctx``.
-_MESSAGES = {
-    "missing": "缺少必填字段",
-    "literal_error": "应为以下之一：{expected}",
-    "string_type": "应为文字",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "dict_type": "应为映射（键: 值）",
-    "model_type": "应为映射（键: 值）",
-    "model_attributes_type": "应为映射（键: 值）",
-    "list_type": "应为列表",
-    "greater_than_equal": "不能小于 {ge}",
-    "greater_than": "应大于 {gt}",
-    "less_than_equal": "不能大于 {le}",
-    "less_than": "应小于 {lt}",
-    "string_too_short": "太短（至少 {min_length} 个字）",
-    "string_too_long": "太长（最多 {max_length} 个字）",
-    "too_short": "至少要有 {min_length} 项",
-    "too_long": "最多 {max_length} 项",
-    "string_pattern_mismatch": "格式不对（只能用小写字母、数字和下划线，以字母开头）",
-}
-
-
 def _params_model(spec_data: Any, loc: tuple) -> type[BaseModel] | None:
     """The parameter model that an error location inside ``params`` points into."""
     base = loc[: loc.index("params")] if "params" in loc else None
@@ -407,100 +376,63 @@ def _params_model(spec_data: Any, loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def _explain(err: dict, data: Any) -> str:
-    """One pydantic error as a sentence an editor understands."""
-    kind, loc = err["type"], tuple(err["loc"])
-    if kind == "extra_forbidden":
+def _fields_of(data: Any):
+    """The field names at a location of a rule file, for a did-you-mean on an unknown one
+    (inside ``params``: the parameters of the rule's ``check``)."""
+
+    def known(loc: tuple) -> list[str] | None:
         if "params" in loc:
-            model = _params_model(data, loc)
-            known = "、".join(model.model_fields) if model is not None else ""
-            return f"未知的参数（拼写错误？可用的参数：{known or '无'}）"
-        return "未知的字段（拼写错误？）"
-    if kind in _MESSAGES:
-        ctx = dict(err.get("ctx") or {})
-        if "expected" in ctx:
-            ctx["expected"] = "、".join(re.findall(r"'([^']*)'", str(ctx["expected"]))) or ctx["expected"]
-        try:
-            return _MESSAGES[kind].format(**ctx)
-        except (KeyError, IndexError):
-            return _MESSAGES[kind].split("{")[0].rstrip("（ ")
-    return err["msg"].removeprefix("Value error, ")
+            model = _params_model(data, (*loc, ""))
+            return list(model.model_fields) if model is not None else None
+        return model_fields_at(Rule, loc)
+
+    return known
 
 
-
-def _node_at(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
-    """The YAML node at a pydantic error location, as deep as it can be followed."""
-    best = node
-    key_node = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            key = "pass" if part == "pass_" else part
-            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None)
-            if pair is None:
-                return best
-            key_node, node = pair
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            key_node, node = None, node.value[part]
-        else:
-            return best
-        best = node
-    # A block mapping or list starts on the line after its key: point at the key.
-    if key_node is not None and isinstance(best, yaml.CollectionNode) and not best.flow_style:
-        return key_node
-    return best
+def _regex_problem(pattern: str, error: Exception) -> tuple[str, str | None]:
+    """Why ``pattern`` (as the editor wrote it) does not compile, with the position in it when known."""
+    if isinstance(error, ValueError) and not isinstance(error, re.error):
+        return str(error), "片段写成 {名称}：内置的有 {courier}、{num}、{any}、{cjk}，其他的在 define 里定义"
+    try:
+        re.compile(unicodedata.normalize("NFKC", pattern))
+    except (re.error, OverflowError, RecursionError) as own:
+        return regex_message(own, unicodedata.normalize("NFKC", pattern))
+    message, hint = regex_message(error, "")  # the error is in a {fragment} it uses
+    return f"{message}（在展开 {{…}} 片段之后）", "请检查这条模式用到的 define 片段"
 
 
-def _line(node: yaml.Node | None) -> int:
-    return node.start_mark.line + 1 if node is not None else 1
-
-
-def _pattern_problems(spec: MatchSpec, root: yaml.Node | None, base: tuple, path: str) -> list[str]:
-    out: list[str] = []
+def _pattern_problems(spec: MatchSpec, root: yaml.Node | None, base: tuple, path: str) -> list[Problem]:
+    out: list[Problem] = []
     for field in ("patterns", "exceptions"):
         for i, pat in enumerate(getattr(spec, field)):
             try:
                 compile_pattern(pat, spec.define)
-            except (re.error, ValueError) as e:
-                where = _line(_node_at(root, (*base, field, i)))
-                out.append(f"{path}:{where}: {field}[{i}] 不是有效的正则表达式：{e}")
+            except (re.error, ValueError, OverflowError, RecursionError) as e:
+                node = node_at(root, (*base, field, i))
+                message, hint = _regex_problem(pat, e)
+                line = node.start_mark.line + 1 if node is not None else 1
+                column = node.start_mark.column + 1 if node is not None else None
+                label = field_label((*base, field, i))
+                out.append(Problem(path, line, f"「{label}」不是有效的正则表达式：{message}", hint, column))
     return out
 
 
-def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, list[str]]:
+def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, list[Problem]]:
     """Parse one rule file.  Returns ``(rule, [])`` or ``(None, problems)``; never raises."""
     path = str(path)
-    try:
-        loader = _Loader(text)
-        try:  # one parse gives both the data and the nodes (their lines, for messages)
-            root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(e, "problem", None) or str(e)
-        return None, [f"{path}:{line}: YAML 格式错误：{problem}"]
+    doc = read_yaml(text, path)  # one parse gives both the data and the nodes (their lines, for messages)
+    if doc.root is None and doc.problems:
+        return None, doc.problems
+    data, root = doc.data, doc.root
     if not isinstance(data, dict):
-        return None, [f"{path}:1: 规则文件应是一个映射（id、severity、message、phrases…）"]
+        return None, [Problem(path, 1, "规则文件应是「名称: 内容」的形式（id、severity、message、phrases…）",
+                              "第一行通常是 id: 规则编号")]
     try:
         rule = Rule.model_validate(data)
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            loc = tuple(err["loc"])
-            where = ".".join(str(p) for p in loc)
-            msg = _explain(err, data)
-            problems.append(
-                f"{path}:{_line(_node_at(root, loc))}: {where}: {msg}"
-                if where
-                else f"{path}:1: {msg}"
-            )
-        return None, problems
+        return None, doc.problems + validation_problems(e, root, path, known=_fields_of(data))
 
-    problems = _pattern_problems(rule, root, (), path)
+    problems = doc.problems + _pattern_problems(rule, root, (), path)
     if rule.alert is not None:
         problems += _pattern_problems(rule.alert, root, ("alert",), path)
     if problems:
@@ -511,29 +443,29 @@ def parse_rule(text: str, path: str | Path = "<rule>") -> tuple[Rule | None, lis
 class RuleFileError(ValueError):
     """Raised by ``load_rules`` when a rule directory has problems; lists all of them."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("规则文件有问题：\n" + "\n".join(problems))
+        super().__init__("规则文件有问题：\n" + "\n".join(map(str, problems)))
 
 
-def read_rules(directory: Path) -> tuple[list[Rule], list[str]]:
+def read_rules(directory: Path) -> tuple[list[Rule], list[Problem]]:
     """Every ``*.yaml`` rule in ``directory`` and every problem found (lint-friendly)."""
     rules: list[Rule] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     for file in sorted(Path(directory).glob("*.yaml")):
         text, unreadable = read_file(file)
         if unreadable is not None:
-            problems.append(str(unreadable))
+            problems.append(unreadable)
             continue
         rule, probs = parse_rule(text, file)
         problems += probs
         if rule is None:
             continue
         if file.stem != rule.id:
-            problems.append(f"{file}:1: 文件名应与 id 一致：{rule.id}.yaml")
+            problems.append(Problem(str(file), 1, f"文件名应与 id 一致：{rule.id}.yaml", "请改文件名或改 id，让两者相同"))
         if rule.id in seen:
-            problems.append(f"{file}:1: 重复的规则 id：{rule.id}")
+            problems.append(Problem(str(file), 1, f"重复的规则 id：{rule.id}"))
         seen.add(rule.id)
         rules.append(rule)
     return rules, problems

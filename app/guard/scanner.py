@@ -20,6 +20,8 @@ import ahocorasick
 from app.guard.prefilter import UNSURE_CHARS, required_literals
 from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
 from app.guard.text_views import Views
+from app.text.lexicon import CourierLexicon
+from app.text.negation import is_a_not_a
 from app.text.normalize import Normalized, is_punct
 
 
@@ -63,17 +65,14 @@ def _widen(original: str, start: int, end: int) -> tuple[int, int]:
 
 def _real_cue(text: str, m: re.Match) -> bool:
     """不能 inside 能不能, 不是 inside 是不是: an A-not-A question is no negation."""
-    p = m.start()
-    if text[p] in "不没" and 0 < p < len(text) - 1 and text[p - 1] == text[p + 1]:
-        return False
-    return True
+    return not is_a_not_a(text, m.start())
 
 
 class _Compiled:
-    def __init__(self, spec: MatchSpec):
+    def __init__(self, spec: MatchSpec, lexicon: CourierLexicon | None = None):
         self.spec = spec
-        self.patterns = [compile_pattern(p, spec.define) for p in spec.patterns]
-        self.exceptions = [compile_pattern(p, spec.define) for p in spec.exceptions]
+        self.patterns = [compile_pattern(p, spec.define, lexicon) for p in spec.patterns]
+        self.exceptions = [compile_pattern(p, spec.define, lexicon) for p in spec.exceptions]
         c = spec.cancel
         self.window = c.window
         self.before = _cue_regex(c.before)
@@ -84,8 +83,10 @@ class _Compiled:
 
 
 class Scanner:
-    def __init__(self, specs: list[MatchSpec]):
-        self.specs = [_Compiled(s) for s in specs]
+    def __init__(self, specs: list[MatchSpec], couriers: CourierLexicon | None = None):
+        #: The couriers ``{courier}`` stands for, and the shop checks look up (None: the bundled ones).
+        self.couriers = couriers
+        self.specs = [_Compiled(s, couriers) for s in specs]
         #: Every pattern of every spec, in order, as ``(spec index, pattern)``.
         self._patterns: list[tuple[int, re.Pattern]] = []
         #: Patterns that need no literal (run on every text), by their index in ``_patterns``.

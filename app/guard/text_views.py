@@ -25,10 +25,8 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from app.guard.rules import CLAUSE_CHARS
 from app.text.normalize import Normalized, normalize
-
-SENTENCE_CHARS = ".!?。\n"
+from app.text.punctuation import CLAUSE_CHARS, SENTENCE_CHARS
 
 #: How far (in characters) a clause reaches either side of a hit, at most.
 CLAUSE_REACH = 12

@@ -5,8 +5,10 @@ a hash of everything the classifier was trained on: the training examples and th
 labels (the intents' examples, out-of-scope examples and fragments, as written; the
 entry holds them normalised too, so that a start does not normalise them again),
 the model settings (C, the calibration split), what the features depend on (the
-n-grams, jieba's version, the domain dictionary and every added word, keywords
-included) and the code that normalises, featurizes and trains.  Any change gives another key;
+n-grams, jieba's version and every word the segmenter keeps whole, with its
+frequency: the snapshot's domain dictionary, couriers and keywords — so a word
+added to or removed from the lexicon gives another key) and the code that
+normalises, featurizes and trains.  Any change gives another key;
 an entry is written to a temporary file and renamed into place (a reader never
 sees half a file), loaded with ``allow_pickle=False``, and checked before use: a
 file of another format, with the wrong shapes or unreadable is ignored (the

@@ -37,30 +37,17 @@ from app.matching.classifier import CALIBRATION_SPLIT, Classifier
 from app.matching.features import Featurizer, clauses
 from app.matching.index_cache import IndexCache, training_key
 from app.matching.policy import OOS, Decision, Pick, Policy, adjust, decide
+from app.text.negation import is_a_not_a
+from app.text.negation import negated as _negated
 from app.text.normalize import Normalized, normalize
 from app.text.segment import Segmenter
 
 #: The class of message pieces that carry no problem (``_out_of_scope.yaml`` ``fragments``).
 FRAGMENT = "_fragment"
 
-# Negations that cancel a keyword right after them: "不是色差，是发错了".
-_NEGATORS = ("不是", "不算", "并非", "并不是", "也不是", "不存在", "没什么", "没有什么", "非")
-
-
-def _negated(text: str, start: int) -> bool:
-    """Does a negation end right before ``start``?  "是不是正品" asks; it does not negate."""
-    for neg in _NEGATORS:
-        if text.endswith(neg, 0, start):
-            i = start - len(neg)
-            a_not_a = neg[0] == "不" and i > 0 and text[i - 1] == neg[1]
-            if not a_not_a:
-                return True
-    return False
-
-
 def _a_not_a(text: str, start: int, keyword: str) -> bool:
     """Is a keyword that starts with a negation the second half of an A-not-A question?"""
-    return len(keyword) >= 2 and keyword[0] in "不没" and start > 0 and text[start - 1] == keyword[1]
+    return len(keyword) >= 2 and is_a_not_a(text, start)
 
 
 @dataclass
@@ -156,6 +143,11 @@ def _trained(
     return texts, clf
 
 
+def keyword_words(intents: dict[str, IntentSpec]) -> list[str]:
+    """The intents' keywords as the segmenter keeps them whole (normalised)."""
+    return [normalize(k).text for i in intents.values() for k in i.keywords]
+
+
 class IntentMatcher:
     """An immutable index over one version of the intents; rebuild it when they change."""
 
@@ -171,9 +163,10 @@ class IntentMatcher:
     ):
         self.policy = policy or Policy.load()
         self.intents = intents
-        self.segmenter = segmenter
+        # Keywords are kept whole too: the segmenter of this content's words (the same one when
+        # the assistant already built it with them).
+        self.segmenter = segmenter = segmenter.with_words(keyword_words(intents))
         self.standalone = {i.id for i in intents.values() if i.standalone}
-        segmenter.add_words(normalize(k).text for i in intents.values() for k in i.keywords)
         # A featurizer shared across rebuilds keeps its cache: an edit re-featurizes only what changed.
         if (
             featurizer is None

@@ -22,6 +22,8 @@ import math
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.environment import Environment
 
+from app.content.problems import Problem, jinja_message
+
 MAX_TEMPLATE_CHARS = 4000  # a reply template body (the bundled ones are under 600)
 MAX_LOOP_ITEMS = 500  # items one {% for %} may visit (a context string is at most 500 characters)
 MAX_STEPS = 20_000  # nodes evaluated in the worst case: a loop body counts MAX_LOOP_ITEMS times
@@ -65,12 +67,20 @@ _REFUSED_STATEMENTS = {
 
 
 class RenderError(Exception):
-    """A template that cannot be rendered (syntax error, refused construct, over a limit)."""
+    """A template that cannot be rendered (syntax error, refused construct, over a limit).
 
-    def __init__(self, message: str, line: int | None = None):
+    ``message`` is in Chinese; ``hint`` says what to write instead, when there is a usual fix.
+    """
+
+    def __init__(self, message: str, line: int | None = None, hint: str | None = None):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.hint = hint
+
+    def problem(self, path: str, line_offset: int = 0) -> Problem:
+        """This error as a ``Problem`` of the file the template body is in (it starts ``line_offset`` lines down)."""
+        return Problem(path, (self.line or 1) + line_offset, self.message, self.hint)
 
 
 def parse(env: Environment, source: str) -> tuple[nodes.Template | None, list[RenderError]]:
@@ -82,8 +92,9 @@ def parse(env: Environment, source: str) -> tuple[nodes.Template | None, list[Re
         if deep is not None:
             return None, [deep]
         tree = env.parse(source)
-    except TemplateSyntaxError as e:
-        return None, [RenderError(f"模板语法错误：{e.message}", e.lineno)]
+    except TemplateSyntaxError as e:  # Jinja's words are English: the kind of error, in Chinese
+        line, message, hint = jinja_message(e.message or "", source, e.lineno)
+        return None, [RenderError(message, line, hint)]
     except RecursionError:  # the parser recurses once per bracket or block; _too_deep should stop it first
         return None, [RenderError("模板嵌套太深，请拆开写", 1)]
     checker = _Checker()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 import time
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -252,6 +253,24 @@ class _ReplySandbox(SandboxedEnvironment):
         raise RenderError(f"取不到 {key}：文字、数字和列表没有属性或方法，只有字典的键和列表的序号可以取")
 
 
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _render_failure(error: Exception) -> tuple[str, int | None, str]:
+    """A render that failed in Python (a comparison of text with a number…), in Chinese."""
+    line = None
+    tb = error.__traceback__
+    while tb is not None:  # the template's own frame carries its line
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if isinstance(error, TypeError) and "not supported between" in str(error):
+        return "比较的两个值类型不同（例如文字和数字）", line, "比较数字前先用 |int 转换，如 {% if amount|int > 100 %}"
+    if isinstance(error, TypeError | ValueError):
+        return "这里的值用法不对（例如对数字用了只适用于文字的过滤器）", line, "请检查这一行的变量和过滤器"
+    return "模板渲染失败", line, "请检查变量和过滤器的用法"
+
+
 def template_problems(env: SandboxedEnvironment, source: str) -> list[RenderError]:
     """Static checks: syntax, and constructs a reply template has no business using."""
     return parse(env, source)[1]
@@ -306,12 +325,14 @@ class Renderer:
                 if size > MAX_OUTPUT:
                     raise RenderError(f"渲染结果超过 {MAX_OUTPUT} 字")
                 out.append(chunk)
-        except SecurityError as e:
-            raise RenderError(f"模板被安全沙箱拒绝：{e}") from None
+        except SecurityError as e:  # our own refusals are Chinese; the sandbox's own are not
+            said = str(e)
+            raise RenderError(f"模板被安全沙箱拒绝：{said}" if _CHINESE.search(said) else "模板被安全沙箱拒绝",
+                              hint="模板里只能用变量、文字、过滤器、if 和 for") from None
         except RenderError:
             raise
-        except Exception as e:  # a template bug must not become a 500
-            raise RenderError(f"模板渲染失败：{type(e).__name__}: {e}") from None
+        except Exception as e:  # a template bug must not become a 500; Python's words are English
+            raise RenderError(*_render_failure(e)) from None
         finally:
             _current.reset(token)
             elapsed = time.perf_counter() - started

@@ -8,7 +8,7 @@ agent's phrase library (personal phrases, favourites, recently used).
 
 from app.store.accounts import AccountStore, ApiKeyInfo, SessionInfo, User
 from app.store.content import KINDS, ContentStore, DocumentInfo, Version
-from app.store.db import create_engine_from_url, create_tables, drop_tables, open_engine
+from app.store.db import create_engine_from_url, create_tables, open_engine
 from app.store.errors import AlreadyExists, Conflict, InvalidOperation, NotFound, StoreError
 from app.store.roles import ROLES, Role, role_allows
 
@@ -30,7 +30,6 @@ __all__ = [
     "Version",
     "create_engine_from_url",
     "create_tables",
-    "drop_tables",
     "open_engine",
     "role_allows",
 ]

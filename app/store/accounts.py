@@ -495,11 +495,6 @@ class AccountStore:
             )
         return token
 
-    def consume_setup_token(self, token: str) -> bool:
-        """Use up a setup token: True once for a valid unexpired token while no admin exists."""
-        with transaction(self._engine) as s:
-            return self._consume(s, token)
-
     def create_first_admin(self, token: str, username: str, password: str) -> User:
         """Atomically use up the setup token and create an admin; ``InvalidOperation`` if the token is not valid."""
         _check_username(username)

@@ -19,31 +19,36 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, get_args
 
-from sqlalchemy import ColumnElement, Engine, and_, func, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.content.kinds import KINDS, Kind
 from app.store.changes import CHANNEL
 from app.store.db import insert_ignore, reader, snapshot_reader, transaction
-from app.store.diff import unified_diff
+from app.store.diff import line_diff, unified_diff
 from app.store.errors import Conflict, InvalidOperation, NotFound
-from app.store.models import CONTENT_REVISION, KEY_LEN, Document, DocumentVersion, Meta
+from app.store.models import (
+    CONTENT_REVISION,
+    KEY_LEN,
+    Document,
+    DocumentDraft,
+    DocumentVersion,
+    Meta,
+)
 
 __all__ = [
     "KINDS",
     "Conflict",
     "ContentStore",
     "DocumentInfo",
+    "Draft",
     "InvalidOperation",
     "Kind",
     "NotFound",
     "Version",
     "unified_diff",
 ]
-
-Kind = Literal["intent", "template", "rule"]
-KINDS: tuple[Kind, ...] = get_args(Kind)
 
 SEED_COMMENT = "随程序附带的初始内容"
 IMPORT_COMMENT = "导入"
@@ -73,6 +78,23 @@ class DocumentInfo:
     updated_at: datetime
     author: str
     deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An unpublished edit: not served, not a version; ``base_version`` ``None`` for a new document."""
+
+    kind: str
+    key: str
+    body: str
+    base_version: int | None
+    author: str
+    saved_at: datetime
+
+
+def _draft(row: DocumentDraft) -> Draft:
+    return Draft(kind=row.kind, key=row.key, body=row.body, base_version=row.base_version,
+                 author=row.author, saved_at=row.saved_at)
 
 
 def _now() -> datetime:
@@ -177,6 +199,18 @@ class ContentStore:
             new_label=f"{key} 第{to_version}版",
         )
 
+    def diff_lines(self, kind: str, key: str, from_version: int, to_version: int) -> list[dict[str, object]]:
+        """``diff.line_diff`` of two versions' bodies (changed characters marked); ``NotFound`` as ``diff``."""
+        _check_kind(kind)
+        with transaction(self._reader) as s:
+            old = _version_row(s, kind, key, from_version)
+            new = _version_row(s, kind, key, to_version)
+        for number, row in ((from_version, old), (to_version, new)):
+            if row is None:
+                raise NotFound(kind, key, number)
+        assert old is not None and new is not None
+        return line_diff(old.body, new.body)
+
     def revision(self) -> int:
         """The global content revision: it grows by one with every committed content write."""
         with transaction(self._reader) as s:
@@ -209,6 +243,7 @@ class ContentStore:
         author: str,
         comment: str = "",
         base_version: int | None,
+        discard_draft: bool = False,
     ) -> Version:
         """Save ``body`` as the next version of the document and return that version.
 
@@ -217,7 +252,8 @@ class ContentStore:
         equal the current version.  Raises ``Conflict`` naming the current version
         when it does not, ``NotFound`` when a base is given for a key never seen.
         Saving a body equal to the current one writes nothing and returns the current
-        version.
+        version.  ``discard_draft`` (publishing a draft): the document's draft is removed
+        in the same transaction, only if the save is accepted.
         """
         _check_kind(kind)
         _check_key(key)
@@ -228,6 +264,8 @@ class ContentStore:
                     raise NotFound(kind, key)
                 doc = self._create(s, kind, key)
             _check_base(doc, base_version)
+            if discard_draft:
+                _remove_draft(s, kind, key)
             if not doc.deleted:
                 current = _version_row(s, kind, key, doc.current_version)
                 if current is not None and current.body == body:
@@ -241,8 +279,8 @@ class ContentStore:
     ) -> Version:
         """Delete the document by adding a tombstone version (history is kept); returns the tombstone.
 
-        ``NotFound`` if it does not exist or is already deleted, ``Conflict`` if
-        ``base_version`` is not the current version.
+        Its draft, if any, is discarded with it.  ``NotFound`` if it does not exist or is
+        already deleted, ``Conflict`` if ``base_version`` is not the current version.
         """
         _check_kind(kind)
         with transaction(self._engine) as s:
@@ -253,6 +291,7 @@ class ContentStore:
             if doc.deleted:
                 raise NotFound(kind, key)
             row = self._append(s, doc, "", author=author, comment=comment, deleted=True)
+            _remove_draft(s, kind, key)
             _bump_revision(s)
             return _version(row)
 
@@ -361,6 +400,57 @@ class ContentStore:
                 _bump_revision(s)
         return changed
 
+    # -- drafts: unpublished edits, one per document; never served, no revision bump -----------
+
+    def get_draft(self, kind: str, key: str) -> Draft | None:
+        _check_kind(kind)
+        with transaction(self._reader) as s:
+            row = s.get(DocumentDraft, (kind, key))
+            return _draft(row) if row is not None else None
+
+    def drafts(self, kind: str) -> list[Draft]:
+        """Every draft of ``kind`` sorted by key (of published documents and of new ones)."""
+        _check_kind(kind)
+        query = select(DocumentDraft).where(DocumentDraft.kind == kind).order_by(DocumentDraft.key)
+        with transaction(self._reader) as s:
+            return [_draft(row) for row in s.scalars(query)]
+
+    def save_draft(
+        self, kind: str, key: str, body: str, *, author: str, base_version: int | None
+    ) -> Draft:
+        """Keep ``body`` as the document's draft (replacing any earlier draft); returns it.
+
+        ``base_version`` is the version the editor started from, ``None`` for a document
+        not yet published (or deleted).  ``NotFound`` if a base is given for a key never
+        saved, or a version it does not have.  The content revision is not bumped: nothing
+        served changes.
+        """
+        _check_kind(kind)
+        _check_key(key)
+        now = self._clock()
+        with transaction(self._engine) as s:
+            if base_version is not None:
+                doc = s.get(Document, (kind, key))
+                if doc is None or doc.current_version == 0:
+                    raise NotFound(kind, key)
+                if not 1 <= base_version <= doc.current_version:
+                    raise NotFound(kind, key, base_version)
+            values = {"kind": kind, "key": key, "body": body, "base_version": base_version,
+                      "author": author, "saved_at": now}
+            if not insert_ignore(s, DocumentDraft.__table__, values):
+                s.execute(
+                    update(DocumentDraft)
+                    .where(DocumentDraft.kind == kind, DocumentDraft.key == key)
+                    .values(body=body, base_version=base_version, author=author, saved_at=now)
+                )
+            return Draft(kind=kind, key=key, body=body, base_version=base_version, author=author, saved_at=now)
+
+    def discard_draft(self, kind: str, key: str) -> bool:
+        """Remove the document's draft; False if it had none."""
+        _check_kind(kind)
+        with transaction(self._engine) as s:
+            return _remove_draft(s, kind, key)
+
     # -- helpers -------------------------------------------------------------------------
 
     def _create(self, s: Session, kind: str, key: str) -> Document:
@@ -397,6 +487,11 @@ class ContentStore:
         doc.updated_at = now
         s.flush()
         return row
+
+
+def _remove_draft(s: Session, kind: str, key: str) -> bool:
+    statement = delete(DocumentDraft).where(DocumentDraft.kind == kind, DocumentDraft.key == key)
+    return s.execute(statement, execution_options={"preserve_rowcount": True}).rowcount > 0
 
 
 def _live_documents(s: Session) -> dict[str, dict[str, str]]:

@@ -196,11 +196,6 @@ def create_tables(engine: Engine) -> None:
         insert_ignore(session, Meta.__table__, {"name": CONTENT_REVISION, "value": 0})
 
 
-def drop_tables(engine: Engine) -> None:
-    """Drop every store table (tests and ``reset`` only)."""
-    Base.metadata.drop_all(engine)
-
-
 def open_engine(url: str | URL, **kwargs: Any) -> Engine:
     """``create_engine_from_url`` then ``create_tables``: what the server does at start."""
     engine = create_engine_from_url(url, **kwargs)

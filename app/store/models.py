@@ -1,4 +1,4 @@
-"""The store's tables (SQLAlchemy declarative): documents and their versions, accounts, counters,
+"""The store's tables (SQLAlchemy declarative): documents, their versions and drafts, accounts, counters,
 each agent's phrase library (personal phrases, favourites, recently used), and the events
 (suggestions shown, agents' feedback, flagged checks).
 
@@ -93,6 +93,25 @@ class DocumentVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     comment: Mapped[str] = mapped_column(Text, default="")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DocumentDraft(Base):
+    """An unpublished edit of a document (one per document, also for one never published).
+
+    Not served and not a version: saving or discarding one leaves the content revision alone.
+    ``base_version`` is the version the draft was started from (``None``: a new document), so
+    publishing it is checked like a save.  A table of its own, so that databases created
+    before it get it from ``create_tables``.
+    """
+
+    __tablename__ = "document_drafts"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(KEY_LEN), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Meta(Base):

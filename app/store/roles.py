@@ -1,4 +1,4 @@
-"""The three roles and their order: agent < editor < admin."""
+"""The three roles, their order (agent < editor < admin) and their Chinese names: the one definition."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ Role = Literal["agent", "editor", "admin"]
 
 #: Every role, weakest first.
 ROLES: tuple[Role, ...] = get_args(Role)
+
+#: What the pages and messages call each role.
+ROLE_NAMES: dict[Role, str] = {"agent": "客服", "editor": "模板编辑", "admin": "管理员"}
 
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 

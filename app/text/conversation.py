@@ -31,7 +31,7 @@ from datetime import date
 from typing import Literal
 
 from app.text.entities import Entity, extract
-from app.text.lexicon import couriers
+from app.text.lexicon import CourierLexicon, couriers
 from app.text.normalize import normalize
 
 MAX_TURNS = 100
@@ -412,25 +412,27 @@ def _declined(text: str, start: int, end: int) -> bool:
     return bool(_DECLINED_BEFORE.search(before) or _DECLINED_AFTER.search(after))
 
 
-def _add_mentions(ctx: dict[str, str], text: str, entities: Iterable[Entity]) -> None:
+def _add_mentions(
+    ctx: dict[str, str], text: str, entities: Iterable[Entity], lexicon: CourierLexicon | None = None
+) -> None:
     for e in entities:
         if e.kind in ("order_id", "tracking_no"):
             ctx[e.kind] = e.value
-            if e.kind == "tracking_no" and (courier := couriers().of_tracking_number(e.value)):
+            if e.kind == "tracking_no" and (courier := (lexicon or couriers()).of_tracking_number(e.value)):
                 ctx["courier"] = courier
         elif e.kind == "courier" and not _declined(text, e.start, e.end):
             ctx["courier"] = e.value
 
 
-def message_context(text: str, entities: Iterable[Entity]) -> dict[str, str]:
+def message_context(text: str, entities: Iterable[Entity], lexicon: CourierLexicon | None = None) -> dict[str, str]:
     """What one message gives (``conversation_context`` of a single buyer turn), from the
-    entities already extracted from it."""
+    entities already extracted from it.  ``lexicon``: the content snapshot's couriers."""
     ctx: dict[str, str] = {}
-    _add_mentions(ctx, text, entities)
+    _add_mentions(ctx, text, entities, lexicon)
     return ctx
 
 
-def conversation_context(turns: Sequence[Turn]) -> dict[str, str]:
+def conversation_context(turns: Sequence[Turn], lexicon: CourierLexicon | None = None) -> dict[str, str]:
     """Template variables the conversation gives: ``order_id``, ``tracking_no``, ``courier``,
     ``buyer_name``; only those it gives.
 
@@ -440,7 +442,7 @@ def conversation_context(turns: Sequence[Turn]) -> dict[str, str]:
     """
     ctx: dict[str, str] = {}
     for turn in turns:
-        _add_mentions(ctx, turn.text, extract(turn.text))
+        _add_mentions(ctx, turn.text, extract(turn.text, lexicon), lexicon)
     for turn in reversed(turns):
         if turn.role == "buyer" and turn.name:
             name = turn.name

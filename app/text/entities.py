@@ -1,8 +1,8 @@
 """Simple entity extraction from a buyer message: couriers, sizes, amounts, order and
 tracking numbers, phone numbers.
 
-Spans point into the message as it was sent.  Phone numbers are personal data:
-``mask_phones`` hides them wherever a message is logged.
+Spans point into the message as it was sent.  Phone numbers are personal data: the
+event store masks what this finds before it keeps a message (``app.store.events.mask_personal``).
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from app.text.lexicon import couriers
+from app.text.lexicon import CourierLexicon, couriers
 from app.text.normalize import Normalized, normalize
 
 # On normalised text: digits are ASCII, letters lower case.
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
+#: A mainland mobile number (138 1234 5678, +86-138-1234-5678): the one definition; the
+#: guard's rules use it as the fragment ``{phone}``, the event store masks what it finds.
+PHONE_PATTERN = r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"
+_PHONE = re.compile(PHONE_PATTERN)
 _ORDER = re.compile(r"(?<![\d.])\d{15,20}(?!\d)")
 _TRACKING = re.compile(r"(?<![a-z0-9])(?:sf|yt|jt|zto|sto|yd|jd[a-z]?|dpk|ems|e)\d{9,15}(?![0-9])")
 _AMOUNT = re.compile(r"(?<![\d.])(\d{1,7}(?:\.\d{1,2})?)\s*(?:元|块钱|块|rmb|¥)|[¥￥]\s*(\d{1,7}(?:\.\d{1,2})?)")
@@ -51,7 +54,7 @@ def _entity(n: Normalized, kind: str, value: str, start: int, end: int) -> Entit
     return Entity(kind, value, a, b)
 
 
-def extract(message: str | Normalized) -> list[Entity]:
+def extract(message: str | Normalized, lexicon: CourierLexicon | None = None) -> list[Entity]:
     """Entities in ``message``, in order of appearance."""
     n = message if isinstance(message, Normalized) else normalize(message)
     t = n.text
@@ -81,7 +84,7 @@ def extract(message: str | Normalized) -> list[Entity]:
         if free(*m.span()):
             taken.append(m.span())
             found.append(_entity(n, "order_id", m.group(), *m.span()))
-    for mention in couriers().find(t):
+    for mention in (lexicon or couriers()).find(t):  # the snapshot's couriers (None: bundled)
         if free(mention.start, mention.end):
             found.append(_entity(n, "courier", mention.courier, mention.start, mention.end))
     for m in _AMOUNT.finditer(t):
@@ -94,12 +97,3 @@ def extract(message: str | Normalized) -> list[Entity]:
     found.sort(key=lambda e: e.start)
     return found
 
-
-def mask_phones(text: str) -> str:
-    """``13812345678`` -> ``138****5678``: for anything that goes into a log."""
-
-    def repl(m: re.Match) -> str:
-        digits = re.sub(r"\D", "", m.group())[-11:]
-        return digits[:3] + "****" + digits[-4:] if len(digits) >= 11 else "****"
-
-    return re.sub(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)", repl, text)

@@ -36,6 +36,14 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    """``text`` with traditional characters read as simplified (OpenCC ``t2s``, phrase by phrase).
+
+    The one converter of the process: building one loads OpenCC's dictionaries.
+    """
+    return _t2s().convert(text)
+
+
 def _is_dropped(ch: str) -> bool:
     cat = unicodedata.category(ch)
     if ch in "\n\t":

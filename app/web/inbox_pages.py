@@ -11,18 +11,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.web.pages import SignedIn, _engine, _render
+from app.api.deps import AssistantDep, ShopsDep
+from app.web.pages import SignedIn, _render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/editor/inbox", response_class=HTMLResponse)
-def inbox_page(request: Request, who: SignedIn):
+def inbox_page(request: Request, who: SignedIn, engine: AssistantDep, shops: ShopsDep):
     if not who.allows("editor"):
         return _render(request, "documents_list.html", who, 403, nav="inbox", title="需要模板编辑权限才能处理收件箱",
                        rows=[], headers=["—"], q="", can_edit=False, new_url="")
-    pack = _engine(request).pack
-    intents = sorted(pack.intents.values(), key=lambda i: (i.category, i.label))
-    shops = [{"key": k, "name": p.name or k} for k, p in request.app.state.shops.shops.items()]
+    intents = sorted(engine.pack.intents.values(), key=lambda i: (i.category, i.label))
+    shop_list = [{"key": k, "name": p.name or k} for k, p in shops.shops.items()]
     categories = sorted({i.category for i in intents})
-    return _render(request, "inbox.html", who, nav="inbox", intents=intents, shops=shops, categories=categories)
+    return _render(request, "inbox.html", who, nav="inbox", intents=intents, shops=shop_list, categories=categories)

@@ -9,6 +9,7 @@ password work goes to ``LoginGuard``'s own threads.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -26,16 +27,22 @@ from app.api.auth import (
     get_principal,
     same_site,
 )
+from app.api.deps import AssistantDep, ContentDep
 from app.api.errors import ProblemError
 from app.api.logins import LoginRefused
+from app.api.routes.session import set_session_cookie
+from app.editing.publishing import EditorState, editor_state
+from app.guard.severity import SEVERITY_NAMES
+from app.stats import STATS_TZ
 from app.store.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
+from app.store.content import ContentStore
 from app.store.errors import InvalidField, InvalidOperation, NotFound
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(
     role_names=ROLE_NAMES, password_min=MIN_PASSWORD_LENGTH, password_max=MAX_PASSWORD_LENGTH,
-    username_max=MAX_USERNAME_LENGTH,
+    username_max=MAX_USERNAME_LENGTH, severity_names=SEVERITY_NAMES,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -104,11 +111,7 @@ def _safe_next(target: str | None) -> str:
 def _session_response(request: Request, username: str, target: str) -> RedirectResponse:
     token, _csrf = request.app.state.accounts.create_session(username)
     response = RedirectResponse(target, status_code=303)
-    settings = request.app.state.settings
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=settings.session_hours * 3600, httponly=True,
-        samesite="lax", secure=settings.secure_cookies, path="/",
-    )
+    set_session_cookie(request, response, token)
     return response
 
 
@@ -217,10 +220,31 @@ def _engine(request: Request):
     return request.app.state.holder.current()
 
 
+LABELS = {"template": "模板", "intent": "意图", "rule": "规则"}
+LIST_URLS = {"templates": "/editor", "intents": "/editor/intents", "rules": "/editor/rules"}
+
+
+def local_time(at: datetime) -> str:
+    """"2026-12-01 14:03" in Beijing time (the shops' time, as on the statistics pages)."""
+    return at.astimezone(STATS_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["local_time"] = local_time
+
+
+def _list_extras(store: ContentStore, kind: str, plural: str, live: set[str], deleted: str, deleted_id: str) -> dict:
+    """Under a list: the kind's drafts by key, those of documents not published, the deleted ones if asked."""
+    drafts = {d.key: d for d in store.drafts(kind)}
+    gone = [i for i in store.list(kind, include_deleted=True) if i.deleted] if deleted else []
+    return {"drafts": drafts, "unpublished": [d for k, d in drafts.items() if k not in live], "deleted_docs": gone,
+            "show_deleted": bool(deleted), "deleted_id": deleted_id, "label": LABELS[kind],
+            "list_url": LIST_URLS[plural], "plural": plural}
+
+
 @router.get("/editor", response_class=HTMLResponse)
-def templates_list(request: Request, who: SignedIn, q: str = "", intent: str = "", tag: str = ""):
-    engine = _engine(request)
-    versions = {i.key: i.current_version for i in request.app.state.store.list("template")}
+def templates_list(request: Request, who: SignedIn, store: ContentDep, engine: AssistantDep, q: str = "",
+                   intent: str = "", tag: str = "", deleted: str = "", deleted_id: str = ""):
+    versions = {i.key: i.current_version for i in store.list("template")}
     rows = []
     needle = q.strip().lower()
     for t in sorted(engine.pack.templates.values(), key=lambda t: t.id):
@@ -234,86 +258,92 @@ def templates_list(request: Request, who: SignedIn, q: str = "", intent: str = "
         rows.append({"id": t.id, "title": t.title, "intent_label": spec.label if spec else t.intent,
                      "tags": t.tags, "version": versions.get(t.id, "")})
     tags = sorted({tg for t in engine.pack.templates.values() for tg in t.tags})
+    extras = _list_extras(store, "template", "templates", set(versions), deleted, deleted_id)
     return _render(request, "templates_list.html", who, nav="templates", rows=rows, q=q, intent=intent, tag=tag,
                    tags=tags, intents=sorted(engine.pack.intents.values(), key=lambda i: i.id),
-                   can_edit=who.allows("editor"))
+                   can_edit=who.allows("editor"), **extras)
 
 
-def _edit_page(request: Request, who: Principal, plural: str, kind: str, key: str | None, nav: str, title: str,
-               source_label: str, write_role: str, new_source: str = ""):
-    store = request.app.state.store
-    version = None
-    source = new_source
+def _edit_page(request: Request, who: Principal, store: ContentStore, plural: str, kind: str, key: str | None,
+               nav: str, title: str, source_label: str, write_role: str, new_source: str = ""):
+    """The editor for a document (``editing.publishing.editor_state``), or for a new one (``key`` None)."""
+    state = EditorState(new_source, 0)
     if key is not None:
-        v = store.get(kind, key)
-        if v is None or v.deleted:
+        found = editor_state(store, kind, key, with_draft=who.allows(write_role))  # drafts: for the editors
+        if found is None:
             return _render(request, "documents_list.html", who, 404, nav=nav, title=f"找不到：{key}", rows=[],
                            headers=["名称"], q="", can_edit=False, new_url="")
-        version, source = v.version, v.body
-    return _render(request, "document_edit.html", who, nav=nav, plural=plural, key=key, version=version,
-                   source=source, title=title, source_label=source_label, can_edit=who.allows(write_role))
+        state = found
+    return _render(request, "document_edit.html", who, nav=nav, plural=plural, key=key, version=state.version,
+                   source=state.source, title=title, source_label=source_label, can_edit=who.allows(write_role),
+                   label=LABELS[kind], list_url=LIST_URLS[plural], published=state.published,
+                   current_version=state.current_version, deleted=state.deleted,
+                   restore_version=state.restore_version, draft=state.draft)
 
 
 @router.get("/editor/templates/new", response_class=HTMLResponse)
-def template_new(request: Request, who: SignedIn, intent: str = "greeting"):
-    return _edit_page(request, who, "templates", "template", None, "templates", "新建模板",
+def template_new(request: Request, who: SignedIn, store: ContentDep, intent: str = "greeting"):
+    return _edit_page(request, who, store, "templates", "template", None, "templates", "新建模板",
                       "模板文件（--- 之间是元数据，下面是正文）", "editor", NEW_TEMPLATE.format(intent=intent))
 
 
 @router.get("/editor/templates/{key:path}", response_class=HTMLResponse)
-def template_edit(request: Request, who: SignedIn, key: str):
-    tpl = _engine(request).pack.templates.get(key)
-    return _edit_page(request, who, "templates", "template", key, "templates", f"模板：{tpl.title if tpl else key}",
+def template_edit(request: Request, who: SignedIn, store: ContentDep, engine: AssistantDep, key: str):
+    tpl = engine.pack.templates.get(key)
+    return _edit_page(request, who, store, "templates", "template", key, "templates", f"模板：{tpl.title if tpl else key}",
                       "模板文件（--- 之间是元数据，下面是正文）", "editor")
 
 
 @router.get("/editor/intents", response_class=HTMLResponse)
-def intents_list(request: Request, who: SignedIn, q: str = ""):
-    engine = _engine(request)
+def intents_list(request: Request, who: SignedIn, store: ContentDep, engine: AssistantDep, q: str = "",
+                 deleted: str = "", deleted_id: str = ""):
     rows = [
         {"id": i.id, "name": i.label, "url": f"/editor/intents/{i.id}",
          "cells": [i.category, {"high": "高", "medium": "中", "low": "低"}[i.priority], len(i.examples), len(i.keywords)]}
         for i in sorted(engine.pack.intents.values(), key=lambda i: i.id)
         if not q or q.lower() in f"{i.id} {i.label} {' '.join(i.keywords)}".lower()
     ]
+    extras = _list_extras(store, "intent", "intents", set(engine.pack.intents), deleted, deleted_id)
     return _render(request, "documents_list.html", who, nav="intents", title="意图", rows=rows, q=q,
                    headers=["意图", "分类", "优先级", "例句数", "关键词数"], can_edit=who.allows("editor"),
-                   new_url="/editor/intents/new")
+                   new_url="/editor/intents/new", **extras)
 
 
 @router.get("/editor/intents/new", response_class=HTMLResponse)
-def intent_new(request: Request, who: SignedIn):
-    return _edit_page(request, who, "intents", "intent", None, "intents", "新建意图", "意图文件（YAML）", "editor", NEW_INTENT)
+def intent_new(request: Request, who: SignedIn, store: ContentDep):
+    return _edit_page(request, who, store, "intents", "intent", None, "intents", "新建意图", "意图文件（YAML）", "editor", NEW_INTENT)
 
 
 @router.get("/editor/intents/{key}", response_class=HTMLResponse)
-def intent_edit(request: Request, who: SignedIn, key: str):
-    spec = _engine(request).pack.intents.get(key)
-    return _edit_page(request, who, "intents", "intent", key, "intents", f"意图：{spec.label if spec else key}",
+def intent_edit(request: Request, who: SignedIn, store: ContentDep, engine: AssistantDep, key: str):
+    spec = engine.pack.intents.get(key)
+    return _edit_page(request, who, store, "intents", "intent", key, "intents", f"意图：{spec.label if spec else key}",
                       "意图文件（YAML：例句 examples、关键词 keywords）", "editor")
 
 
 @router.get("/editor/rules", response_class=HTMLResponse)
-def rules_list(request: Request, who: SignedIn, q: str = ""):
-    rules = _engine(request).rules
-    sev = {"block": "禁止", "warn": "警告", "info": "提示"}
+def rules_list(request: Request, who: SignedIn, store: ContentDep, engine: AssistantDep, q: str = "",
+               deleted: str = "", deleted_id: str = ""):
+    rules = engine.rules
     rows = [
-        {"id": r.id, "name": r.title or r.id, "url": f"/editor/rules/{r.id}", "cells": [sev.get(r.severity, r.severity), r.message]}
+        {"id": r.id, "name": r.title or r.id, "url": f"/editor/rules/{r.id}",
+         "cells": [SEVERITY_NAMES.get(r.severity, r.severity), r.message]}
         for r in sorted(rules, key=lambda r: r.id)
         if not q or q.lower() in f"{r.id} {r.title} {r.message}".lower()
     ]
+    extras = _list_extras(store, "rule", "rules", {r.id for r in rules}, deleted, deleted_id)
     return _render(request, "documents_list.html", who, nav="rules", title="风险规则", rows=rows, q=q,
-                   headers=["规则", "级别", "说明"], can_edit=who.allows("admin"), new_url="/editor/rules/new")
+                   headers=["规则", "级别", "说明"], can_edit=who.allows("admin"), new_url="/editor/rules/new", **extras)
 
 
 @router.get("/editor/rules/new", response_class=HTMLResponse)
-def rule_new(request: Request, who: SignedIn):
-    return _edit_page(request, who, "rules", "rule", None, "rules", "新建规则", "规则文件（YAML）", "admin", "id: new_rule\n")
+def rule_new(request: Request, who: SignedIn, store: ContentDep):
+    return _edit_page(request, who, store, "rules", "rule", None, "rules", "新建规则", "规则文件（YAML）", "admin", "id: new_rule\n")
 
 
 @router.get("/editor/rules/{key}", response_class=HTMLResponse)
-def rule_edit(request: Request, who: SignedIn, key: str):
-    return _edit_page(request, who, "rules", "rule", key, "rules", f"风险规则：{key}", "规则文件（YAML）", "admin")
+def rule_edit(request: Request, who: SignedIn, store: ContentDep, key: str):
+    return _edit_page(request, who, store, "rules", "rule", key, "rules", f"风险规则：{key}", "规则文件（YAML）", "admin")
 
 
 @router.get("/admin", response_class=HTMLResponse)

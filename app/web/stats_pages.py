@@ -23,11 +23,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app import stats as statistics
-from app.api.auth import ROLE_NAMES
+from app.api.deps import AssistantDep, ShopsDep
 from app.api.errors import ProblemError
+from app.api.recording import EventsDep
 from app.api.routes import feedback
+from app.config import ShopDirectory
+from app.engine.assistant import Assistant
+from app.store.events import EventRecorder
+from app.store.roles import ROLE_NAMES
 from app.web import charts
-from app.web.pages import SignedIn, _engine, _render
+from app.web.pages import SignedIn, _render
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,7 +127,7 @@ def tables(body: dict, pack, rules) -> dict[str, Table]:
         ["不采用", s["dismissed"]],
         ["采用率（原样 + 修改后）/ 展示", "—" if s["acceptance_rate"] is None else charts.percent(s["acceptance_rate"])],
         ["回复检查有提示", checks["flagged"]],
-        ["拦下的违规承诺（禁止级提示拦下的发送）", checks["blocked"]],
+        ["拦下的违规承诺（“禁止发送”的提示拦下的发送）", checks["blocked"]],
     ]))
     total = body["messages"]
     out.append(Table("by_category", "问题分类", ["问题分类", "处理优先级", "买家消息", "占全部消息"], [
@@ -195,10 +200,12 @@ def _problem_text(e: ProblemError) -> str:
     return f"{label}（{field_name}）：{detail}" if label else detail
 
 
-def _figures(request: Request, who, first: str | None, last: str | None, shop: str | None) -> dict:
+def _figures(
+    events: EventRecorder, assistant: Assistant, first: str | None, last: str | None, shop: str | None
+) -> dict:
     """The JSON of ``GET /v1/stats`` for these filters (ProblemError naming the field of a bad date)."""
     start, end = feedback.period(first, last)
-    return statistics.figures(request.app.state.events.store, _engine(request).pack, start, end, shop)
+    return statistics.figures(events.store, assistant.pack, start, end, shop)
 
 
 def _quick_picks(today: date, shop: str | None) -> list[dict]:
@@ -222,8 +229,8 @@ def _forbidden(request: Request, who) -> HTMLResponse:
                    rows=[], headers=["—"], q="", can_edit=False, new_url="")
 
 
-def _shops(request: Request) -> list[dict]:
-    return [{"key": k, "name": p.name or k} for k, p in request.app.state.shops.shops.items()]
+def _shops(shops: ShopDirectory) -> list[dict]:
+    return [{"key": k, "name": p.name or k} for k, p in shops.shops.items()]
 
 
 def _charts(body: dict, t: dict[str, Table]) -> dict:
@@ -262,6 +269,9 @@ def _charts(body: dict, t: dict[str, Table]) -> dict:
 def stats_page(
     request: Request,
     who: SignedIn,
+    events: EventsDep,
+    engine: AssistantDep,
+    shops: ShopsDep,
     from_: str | None = Query(None, alias="from", max_length=20),
     to: str | None = Query(None, max_length=20),
     shop: str | None = Query(None, max_length=64),
@@ -270,13 +280,12 @@ def stats_page(
         return _forbidden(request, who)
     first, last, shop = _none_if_blank(from_), _none_if_blank(to), _none_if_blank(shop)
     today = datetime.now(statistics.STATS_TZ).date()
-    ctx = {"nav": "stats", "shops": _shops(request), "shop": shop, "picks": _quick_picks(today, shop),
+    ctx = {"nav": "stats", "shops": _shops(shops), "shop": shop, "picks": _quick_picks(today, shop),
            "from_value": first or "", "to_value": last or ""}
     try:
-        body = _figures(request, who, first, last, shop)
+        body = _figures(events, engine, first, last, shop)
     except ProblemError as e:
         return _render(request, "stats.html", who, 422, error=_problem_text(e), body=None, **ctx)
-    engine = _engine(request)
     t = tables(body, engine.pack, engine.rules)
     query = {"from": body["from"], "to": body["to"], **({"shop": shop} if shop else {})}
     ctx.update(from_value=body["from"], to_value=body["to"])
@@ -306,8 +315,9 @@ def _csv_cell(value: str | int) -> str | int:
 
 @router.get("/stats.csv")
 def stats_csv(
-    request: Request,
     who: SignedIn,
+    events: EventsDep,
+    engine: AssistantDep,
     table: str = Query("summary", max_length=40),
     from_: str | None = Query(None, alias="from", max_length=20),
     to: str | None = Query(None, max_length=20),
@@ -316,8 +326,7 @@ def stats_csv(
     if not who.allows("editor"):
         raise ProblemError(403, f"需要{ROLE_NAMES['editor']}权限，当前为{ROLE_NAMES[who.role]}")
     shop = _none_if_blank(shop)
-    body = _figures(request, who, _none_if_blank(from_), _none_if_blank(to), shop)
-    engine = _engine(request)
+    body = _figures(events, engine, _none_if_blank(from_), _none_if_blank(to), shop)
     every = {**tables(body, engine.pack, engine.rules), **report_tables(body, engine.pack)}
     chosen = every.get(table)
     if chosen is None:
@@ -349,6 +358,9 @@ def _month(value: str | None, today: date) -> tuple[date, date]:
 def monthly_report(
     request: Request,
     who: SignedIn,
+    events: EventsDep,
+    engine: AssistantDep,
+    shops: ShopsDep,
     month: str | None = Query(None, max_length=20),
     shop: str | None = Query(None, max_length=64),
 ):
@@ -360,11 +372,10 @@ def monthly_report(
         first, last = _month(month, today)
     except ProblemError as e:
         return _render(request, "stats_report.html", who, 422, error=_problem_text(e), body=None)
-    body = _figures(request, who, first.isoformat(), last.isoformat(), shop)
-    engine = _engine(request)
+    body = _figures(events, engine, first.isoformat(), last.isoformat(), shop)
     t = tables(body, engine.pack, engine.rules)
     r = report_tables(body, engine.pack)
-    shop_name = next((s["name"] for s in _shops(request) if s["key"] == shop), shop) if shop else "全部店铺"
+    shop_name = next((s["name"] for s in _shops(shops) if s["key"] == shop), shop) if shop else "全部店铺"
     c = _charts(body, t)
     c["negative"] = charts.bar_chart(
         [(str(row[0]), int(row[1])) for row in r["negative"].rows], title="负面评价相关的买家消息", desc="数字见左边的表格。"

@@ -1,6 +1,6 @@
 """Admins manage API keys and users over JSON; nobody else can."""
 
-from tests.conftest import bearer
+from tests.helpers.http import bearer
 
 
 def test_admin_creates_a_key_that_works_then_revokes_it(fresh_client, keys):

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import bearer
+from tests.helpers.http import bearer
 
 
 def test_agent_calls_need_a_key_when_configured(fresh_client, keys):
@@ -70,7 +70,10 @@ def test_setup_login_session_and_csrf(tmp_path):
         assert cookie
         assert "httponly" in r.headers["set-cookie"].lower() and "samesite=lax" in r.headers["set-cookie"].lower()
         # the token works once only
-        assert not accounts.consume_setup_token(token)
+        r = c.post("/setup", data={"token": token, "username": "boss2", "password": "a-long-password"},
+                   follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login" and not r.cookies.get("shouhou_session")
+        assert [u.username for u in accounts.list_users()] == ["boss"]
 
         page = c.get("/editor")
         assert page.status_code == 200 and "回复模板" in page.text

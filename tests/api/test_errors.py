@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers.http import bearer
 
 
 def assert_problem(r, status, field=None):

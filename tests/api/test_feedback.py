@@ -12,7 +12,7 @@ from app.config import Settings
 from app.main import create_app
 from app.store.events import CheckEvent, Shown, SuggestEvent
 from app.store.models import SuggestEventRow
-from tests.conftest import bearer
+from tests.helpers.http import bearer
 
 COLOUR = "收到的鞋子颜色和图片差好多，实物暗了一个色"
 TWO_PROBLEMS = "亲 衣服颜色跟图片完全不一样，而且还少发了一条裤子"

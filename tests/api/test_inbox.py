@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.store.events import mask_personal
-from tests.conftest import bearer
+from tests.helpers.http import bearer
 
 LACES = ["鞋带能单独买吗", "鞋带可以单独卖给我一副吗", "能不能单买一副鞋带"]
 POINTS = ["会员积分怎么兑换", "积分兑换在哪里呀", "亲 我的积分怎么用不了", "攒的积分能换礼品吗"]

@@ -18,23 +18,11 @@ from app.config import Settings
 from app.main import create_app
 from app.store import lockout
 from app.store.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from tests.conftest import bearer
+from tests.helpers.http import bearer
+from tests.helpers.stores import FAST_HASHER, Clock
 
 GOOD = "correct horse battery"
 WRONG = "wrong password!"
-#: Cheap argon2id parameters so the many logins here stay fast.
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +36,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture
 def clock(app) -> Clock:
-    clock = Clock()
+    clock = Clock(datetime.now(UTC))
     app.state.accounts.clock = clock  # the store and the per-client throttle both read it
     return clock
 
@@ -155,7 +143,7 @@ def test_form_and_api_accept_the_same_password_lengths(app, clock, admin_key):
 
     r = c.post("/v1/users", json={"username": "too-long", "password": "x" * (MAX_PASSWORD_LENGTH + 1)}, headers=h)
     assert r.status_code == 422
-    assert r.json()["errors"][0] == {"field": "password", "message": f"不能超过 {MAX_PASSWORD_LENGTH} 个字符"}
+    assert r.json()["errors"][0] == {"field": "password", "message": f"不能超过 {MAX_PASSWORD_LENGTH} 个字符（现在 {MAX_PASSWORD_LENGTH + 1} 个）"}
     r = c.post("/v1/users", json={"username": "too-short", "password": "x" * (MIN_PASSWORD_LENGTH - 1)}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "password"
 
@@ -237,7 +225,7 @@ def test_a_write_lock_elsewhere_neither_freezes_the_server_nor_fails_a_keyed_req
     app = create_app(Settings(database_url=f"sqlite:///{db_file}", agent_access="key"))
     accounts = app.state.accounts
     accounts._hasher = FAST_HASHER
-    clock = Clock()
+    clock = Clock(datetime.now(UTC))
     accounts.clock = clock
     key, _ = accounts.create_api_key("im-bot", "agent")  # never used: its first use wants to record it
     accounts.create_user("admin", GOOD, "admin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers.http import bearer
 
 
 @pytest.fixture(scope="module")

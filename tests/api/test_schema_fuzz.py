@@ -32,7 +32,7 @@ from schemathesis.engine import Status, events
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import postgres_schema
+from tests.helpers.postgres import postgres_schema
 
 MAX_EXAMPLES = 30
 EXCLUDED_CHECKS = ["positive_data_acceptance", "unsupported_method"]

@@ -20,7 +20,8 @@ def test_single_problem_gets_intent_and_filled_reply(client):
     first = out["suggestions"][0]
     assert first["intent"] == "color_difference"
     assert first["template_id"].startswith("color_difference/")
-    assert "【" not in first["text"] or first["missing_vars"]
+    # buyer_name and order_id are given: the name is filled, only the item is a visible placeholder
+    assert "小王" in first["text"] and first["missing_vars"] == ["item_name"] and "【" in first["text"]
     assert out["no_match"] is False
 
 
@@ -57,7 +58,9 @@ def test_missing_context_is_a_visible_placeholder(client):
         for var in s["missing_vars"]:
             assert var not in s["text"]  # a label, not the raw variable name
         assert "{{" not in s["text"]
-    assert any(s["missing_vars"] for s in out["suggestions"]) or all("【" not in s["text"] for s in out["suggestions"])
+    # a reply shows a 【…】 placeholder exactly when it names a missing variable, and one here does
+    assert [("【" in s["text"]) for s in out["suggestions"]] == [bool(s["missing_vars"]) for s in out["suggestions"]]
+    assert any(s["missing_vars"] for s in out["suggestions"])
 
 
 def test_top_k_limits_suggestions(client):
@@ -68,7 +71,7 @@ def test_top_k_limits_suggestions(client):
 def test_explain_shows_what_drove_the_score(client):
     out = suggest(client, "色差太大了", explain=True)
     ev = out["intents"][0]["evidence"]
-    assert ev and ev[0]["kind"] in {"keyword", "example", "fuzzy"}
+    assert ev[0]["kind"] == "keyword"  # 色差 is the intent's keyword: that drove the score first
     assert all(e["text"] for e in ev)
     assert "evidence" not in suggest(client, "色差太大了")["intents"][0]
 
@@ -115,4 +118,4 @@ def test_moving_off_platform_raises_the_alert(client, message):
 @pytest.mark.parametrize("message", ["我要退款！！！", "给我退钱 不要了"])
 def test_demanding_a_refund_is_a_refund_request_not_progress(client, message):
     ids = [i["id"] for i in client.post("/v1/suggest", json={"message": message}).json()["intents"]]
-    assert ids and ids[0] in {"return_refund", "cancel_order"}
+    assert ids[0] == "return_refund"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers.http import bearer
 from tests.rendering.payloads import CHINESE, ISSUE, LEAK, SSTI
 
 TPL = "thanks/short"

@@ -12,12 +12,11 @@ import pytest
 
 from app import PROJECT_ROOT
 from app.store import AccountStore, open_engine
-from tests.servers import free_port, wait_until_up
+from tests.helpers.browser import ADMIN, EDITOR
+from tests.helpers.servers import free_port, wait_until_up
 
 CHROMIUM = os.environ.get("SHOUHOU_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-EDITOR = ("xiaomei", "editor-password-1")
-ADMIN = ("laoban", "admin-password-1")
 
 SHOPS = """
 default: flagship
@@ -107,10 +106,3 @@ def pytest_runtest_makereport(item, call):
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
 
-
-def login(page, who=EDITOR, target="/editor"):
-    page.goto(f"/login?next={target}")
-    page.fill("input[name=username]", who[0])
-    page.fill("input[name=password]", who[1])
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{target}")

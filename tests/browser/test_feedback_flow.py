@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.browser.conftest import EDITOR, login
 from tests.browser.test_workbench import paste
+from tests.helpers.browser import EDITOR, login
 
 pytestmark = pytest.mark.browser
 

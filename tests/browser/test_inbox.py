@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.browser.conftest import EDITOR, login
+from tests.helpers.browser import EDITOR, login
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.browser.conftest import ADMIN, login
+from tests.helpers.browser import ADMIN, login
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,8 @@ def test_works_on_a_phone_screen(browser, server):
 def test_edit_template_and_see_it_in_the_next_suggestion(page):
     login(page)
     page.goto("/editor?intent=not_received")
-    page.click("text=签收未收到·简短回复" if page.locator("text=签收未收到·简短回复").count() else "table a >> nth=0")
+    page.click("text=签收未收到·简短回复")
+    page.click("#tab-source")  # the file text, beside the form view
     page.wait_for_selector("#source")
     source = page.input_value("#source")
     head, _, _ = source.partition("---\n")[2].partition("---\n")
@@ -102,6 +103,7 @@ def test_edit_template_and_see_it_in_the_next_suggestion(page):
 def test_template_with_forbidden_promise_is_refused(page):
     login(page)
     page.goto("/editor/templates/bad_review_threat/short")
+    page.click("#tab-source")
     source = page.input_value("#source")
     head, _, _ = source.partition("---\n")[2].partition("---\n")
     page.fill("#source", f"---\n{head}---\n亲，改成好评给您返现10元哦。\n")
@@ -122,6 +124,7 @@ def test_save_conflict_between_two_editors(browser, server):
         pages.append(pg)
     a, b = pages
     for pg, extra in ((a, "祝您生活愉快～"), (b, "有事随时找我们～")):
+        pg.click("#tab-source")
         pg.fill("#source", pg.input_value("#source").rstrip() + extra + "\n")
     a.click("#save")
     a.wait_for_selector("#save-status:has-text('已保存')")

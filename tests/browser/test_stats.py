@@ -6,7 +6,7 @@ import io
 import httpx
 import pytest
 
-from tests.browser.conftest import EDITOR, login
+from tests.helpers.browser import EDITOR, login
 
 pytestmark = pytest.mark.browser
 

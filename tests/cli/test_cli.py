@@ -1,4 +1,10 @@
-"""The shouhou command line, as an agent or an editor uses it."""
+"""The shouhou command line, as an agent or an editor uses it.
+
+Commands that only read (suggest, check, lint of files) share one database, seeded by
+the first of them; every command reads the classifier from one cache directory, trained
+by the first command that needs it, so no call retrains it.  Commands that write get
+a database of their own (``env``).
+"""
 
 import json
 import shutil
@@ -8,52 +14,65 @@ from typer.testing import CliRunner
 
 from app import PROJECT_ROOT
 from app.cli import app
+from tests.helpers.postgres import postgres_schema
 
 runner = CliRunner()
 
 
+@pytest.fixture(scope="module")
+def cache_env(tmp_path_factory):
+    """One cache directory for every command of this file: the classifier is trained once."""
+    return {"SHOUHOU_CACHE_DIR": str(tmp_path_factory.mktemp("cli-cache"))}
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, cache_env):
+    """One database for the commands that do not write content (seeded by the first)."""
+    return {**cache_env, "SHOUHOU_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('cli-db') / 'cli.db'}"}
+
+
 @pytest.fixture
-def env(tmp_path):
-    return {"SHOUHOU_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+def env(tmp_path, cache_env):
+    return {**cache_env, "SHOUHOU_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
 
 
 def run(env, *args, input=None):
     return runner.invoke(app, list(args), env=env, input=input)
 
 
-def test_suggest_prints_intents_and_replies(env):
-    r = run(env, "suggest", "衣服颜色和图片差太多了", "--context", "buyer_name=小李")
+def test_suggest_prints_intents_and_replies(shared):
+    r = run(shared, "suggest", "衣服颜色和图片差太多了", "--context", "buyer_name=小李")
     assert r.exit_code == 0, r.output
     assert "color_difference" in r.output
     assert "小李" in r.output
 
 
-def test_suggest_json(env):
-    r = run(env, "suggest", "显示签收了但是没收到", "-c", "order_id=3312", "--json")
+def test_suggest_json(shared):
+    r = run(shared, "suggest", "显示签收了但是没收到", "-c", "order_id=3312", "--json")
     out = json.loads(r.output)
     assert out["intents"][0]["id"] == "not_received"
     assert all("missing_vars" in s for s in out["suggestions"])
-    assert any("3312" in s["text"] for s in out["suggestions"]) or all("order_id" not in s["missing_vars"] for s in out["suggestions"])
+    assert not any("order_id" in s["missing_vars"] for s in out["suggestions"])  # given: never asked for
 
 
-def test_suggest_out_of_scope_and_bad_context(env):
-    r = run(env, "suggest", "请把这句话翻译成英文：今天天气很好")
+def test_suggest_out_of_scope_and_bad_context(shared):
+    r = run(shared, "suggest", "请把这句话翻译成英文：今天天气很好")
     assert r.exit_code == 0 and "没有把握" in r.output
-    r = run(env, "suggest", "在吗", "--context", "novalue")
+    r = run(shared, "suggest", "在吗", "--context", "novalue")
     assert r.exit_code != 0 and "名称=值" in r.output
 
 
-def test_check_marks_the_span_and_fails_on_block(env):
-    r = run(env, "check", "可以的亲，给您发韵达，保证后天到", "--carriers", "申通")
+def test_check_marks_the_span_and_fails_on_block(shared):
+    r = run(shared, "check", "可以的亲，给您发韵达，保证后天到", "--carriers", "申通")
     assert r.exit_code == 1
     assert "【给您发韵达】" in r.output
     assert "carrier_commitment" in r.output and "delivery_guarantee" in r.output
-    r = run(env, "check", "亲，已经帮您备注了，我们会尽快安排发货")
+    r = run(shared, "check", "亲，已经帮您备注了，我们会尽快安排发货")
     assert r.exit_code == 0 and "没有发现风险" in r.output
 
 
-def test_lint_passes_on_bundled_content(env):
-    r = run(env, "lint")
+def test_lint_passes_on_bundled_content(shared):
+    r = run(shared, "lint")
     assert r.exit_code == 0, r.output
     assert "29 个意图" in r.output
 
@@ -65,31 +84,31 @@ def copy_content(tmp_path):
     return root
 
 
-def test_lint_reports_file_and_line(env, tmp_path):
+def test_lint_reports_file_and_line(shared, tmp_path):
     root = copy_content(tmp_path)
     tpl = root / "templates" / "replies" / "greeting" / "short.j2"
     tpl.write_text(tpl.read_text(encoding="utf-8") + "{{ order_id \n", encoding="utf-8")
     (root / "intents" / "thanks.yaml").write_text("id: thanks\nlabel: 致谢\npriority: urgent\n", encoding="utf-8")
     risky = root / "templates" / "replies" / "greeting" / "standard.j2"
     risky.write_text(risky.read_text(encoding="utf-8").rstrip() + "给个好评返现5元哦\n", encoding="utf-8")
-    r = run(env, "lint", "--content-dir", str(root))
+    r = run(shared, "lint", "--content-dir", str(root))
     assert r.exit_code == 1
-    assert f"{tpl}:" in r.output and "语法" in r.output
+    assert f"{tpl}:" in r.output and "「{{」没有配对的「}}」" in r.output
     assert "thanks.yaml:3" in r.output and "priority" in r.output
     assert "review_inducement" in r.output
 
 
-def test_lint_refuses_a_mistyped_check_parameter(env, tmp_path):
+def test_lint_refuses_a_mistyped_check_parameter(shared, tmp_path):
     root = copy_content(tmp_path)
     rule = root / "rules" / "carrier_commitment.yaml"
     lines = rule.read_text(encoding="utf-8").splitlines(keepends=True)
     n = next(i for i, line in enumerate(lines) if line.startswith("  unknown: warn"))
     lines[n] = lines[n].replace("unknown:", "severty:")
     rule.write_text("".join(lines), encoding="utf-8")
-    r = run(env, "lint", "--content-dir", str(root))
+    r = run(shared, "lint", "--content-dir", str(root))
     assert r.exit_code == 1
     assert f"carrier_commitment.yaml:{n + 1}" in r.output
-    assert "params.severty" in r.output and "未知的参数" in r.output
+    assert "「params」里不认识的字段「severty」" in r.output
     assert "Traceback" not in r.output
 
 
@@ -103,7 +122,7 @@ def test_export_then_import_round_trip(env, tmp_path):
     r = run(env, "import", str(out))
     assert r.exit_code == 0 and "已导入 0 个" in r.output  # nothing changed, no new versions
     for d in ("lexicon",):
-        shutil.copytree(PROJECT_ROOT / d, out / d)
+        shutil.copytree(PROJECT_ROOT / d, out / d, dirs_exist_ok=True)
     shutil.copy(PROJECT_ROOT / "templates" / "variables.yaml", out / "templates" / "variables.yaml")
     f = out / "templates" / "replies" / "thanks" / "short.j2"
     f.write_text(f.read_text(encoding="utf-8").rstrip() + "祝您生活愉快！\n", encoding="utf-8")
@@ -139,12 +158,12 @@ def test_users(env):
     assert "xiaomei\teditor" in run(env, "users", "list").output
 
 
-def test_lint_refuses_a_template_that_could_stall_the_server(env, tmp_path):
+def test_lint_refuses_a_template_that_could_stall_the_server(shared, tmp_path):
     root = copy_content(tmp_path)
     tpl = root / "templates" / "replies" / "thanks" / "short.j2"
     lines = tpl.read_text(encoding="utf-8").rstrip("\n").splitlines()
     tpl.write_text("\n".join([*lines, "{% set x = (((order_id|int) ** 32) ** 32) ** 4 %}{{ self }}"]) + "\n", encoding="utf-8")
-    r = run(env, "lint", "--content-dir", str(root))
+    r = run(shared, "lint", "--content-dir", str(root))
     assert r.exit_code == 1
     assert f"{tpl}:{len(lines) + 1}" in r.output and "算术运算" in r.output
     assert "Traceback" not in r.output
@@ -201,7 +220,7 @@ def _dir_named_j2(root):
 def _bad_yaml(root):
     path = root / "rules" / "carrier_commitment.yaml"
     path.write_text("id: carrier_commitment\nseverity: [block\n", encoding="utf-8")
-    return path, "YAML"
+    return path, "方括号「[」没有配对的「]」"
 
 
 @pytest.mark.parametrize("breaks", [_bad_utf8, _dir_named_yaml, _dir_named_j2, _bad_yaml])
@@ -238,8 +257,8 @@ def test_import_reports_an_unreadable_file(env, tmp_path, monkeypatch):
     assert f"{locked}:1: 无法读取这个文件：Permission denied" in r.output and "未导入" in r.output
 
 
-def test_import_of_a_missing_directory_is_a_clear_error(env, tmp_path):
-    r = run(env, "import", str(tmp_path / "nowhere"))
+def test_import_of_a_missing_directory_is_a_clear_error(shared, tmp_path):
+    r = run(shared, "import", str(tmp_path / "nowhere"))
     assert r.exit_code == 1 and "不是一个目录" in r.output and isinstance(r.exception, SystemExit)
 
 
@@ -254,14 +273,12 @@ def _changed_pack(root):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_db_env(request, tmp_path):
+def any_db_env(request, tmp_path, cache_env):
     if request.param == "sqlite":
-        yield {"SHOUHOU_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+        yield {**cache_env, "SHOUHOU_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
         return
-    from tests.conftest import postgres_schema
-
     with postgres_schema() as url:
-        yield {"SHOUHOU_DATABASE_URL": url}
+        yield {**cache_env, "SHOUHOU_DATABASE_URL": url}
 
 
 def test_import_is_one_transaction(any_db_env, tmp_path, monkeypatch):

@@ -32,7 +32,3 @@ def shoe_shop() -> ShopProfile:
         seven_day_return=True,
         invoice={"company": "某某鞋业有限公司", "categories": ["鞋"]},
     )
-
-
-def rules_of(flags) -> set[str]:
-    return {f.rule for f in flags}

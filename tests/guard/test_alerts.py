@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.guard.alerts import Alert, situation_alerts
+from app.guard.guard import Guard
 from app.shop import ShopProfile
 
 SHOP = ShopProfile(carriers=["申通"], invoice={"company": "某某鞋业有限公司", "categories": ["鞋"]})
@@ -34,8 +35,8 @@ def _rules(alerts: list[Alert]) -> set[str]:
         ("给好评有返现吗", "review_inducement"),
     ],
 )
-def test_risky_situations_raise_an_alert(message: str, rule: str) -> None:
-    alerts = situation_alerts(message, SHOP)
+def test_risky_situations_raise_an_alert(message: str, rule: str, guard) -> None:
+    alerts = situation_alerts(message, SHOP, guard)
     assert rule in _rules(alerts)
     for a in alerts:
         assert a.severity in {"block", "warn", "info"} and a.message
@@ -54,24 +55,27 @@ def test_risky_situations_raise_an_alert(message: str, rule: str) -> None:
         "东西收到了，挺好的",
     ],
 )
-def test_a_plain_message_gets_no_alert(message: str) -> None:
-    assert situation_alerts(message, SHOP) == []
+def test_a_plain_message_gets_no_alert(message: str, guard) -> None:
+    assert situation_alerts(message, SHOP, guard) == []
 
 
-def test_carrier_alert_depends_on_the_shop() -> None:
+def test_carrier_alert_depends_on_the_shop(guard) -> None:
     msg = "可以发韵达吗"
-    not_ours = situation_alerts(msg, ShopProfile(carriers=["申通"]))
+    not_ours = situation_alerts(msg, ShopProfile(carriers=["申通"]), guard)
     assert [(a.rule, a.severity) for a in not_ours] == [("carrier_commitment", "warn")]
     assert "韵达" in not_ours[0].message and "申通" in not_ours[0].message
-    assert situation_alerts(msg, ShopProfile(carriers=["韵达"])) == []
-    unknown = situation_alerts(msg, None)
+    assert situation_alerts(msg, ShopProfile(carriers=["韵达"]), guard) == []
+    unknown = situation_alerts(msg, None, guard)
     assert [(a.rule, a.severity) for a in unknown] == [("carrier_commitment", "info")]
 
 
-def test_alert_shape() -> None:
-    alerts = situation_alerts("加个微信吧", None)
+def test_alert_shape(guard) -> None:
+    alerts = situation_alerts("加个微信吧", None, guard)
     assert [set(a.model_dump()) for a in alerts] == [{"rule", "severity", "message"}]
 
 
-def test_alerts_from_a_given_guard(guard) -> None:
-    assert _rules(situation_alerts("加个微信吧", None, guard=guard)) == {"off_platform"}
+def test_alerts_come_from_the_given_guard(rules) -> None:
+    """The alerts are the given guard's: without the off-platform rule, WeChat raises none."""
+    assert _rules(situation_alerts("加个微信吧", None, Guard(rules))) == {"off_platform"}
+    without = Guard([r for r in rules if r.id != "off_platform"])
+    assert situation_alerts("加个微信吧", None, without) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.guard.conftest import rules_of
+from tests.helpers.guard import rules_of
 
 CLEAN_REPLIES = [
     "亲，非常抱歉给您带来不便，麻烦您拍一下问题部位，我们核实后马上为您处理。",

@@ -272,12 +272,14 @@ def test_a_bad_lexicon_is_refused() -> None:
         parse_lexicon(text.replace("  - kind: gift", "  - kind: gifts"))
 
 
-@pytest.mark.parametrize("draft", ["給您發申通哦", "给您发申\u200b通", "给您发ＳＴＯ"])
-def test_a_contradiction_is_found_through_rewrites_with_its_span(guard, draft) -> None:
+@pytest.mark.parametrize(
+    ("draft", "excerpt"), [("給您發申通哦", "給您發申通"), ("给您发申\u200b通", "给您发申\u200b通"), ("给您发ＳＴＯ", "给您发ＳＴＯ")]
+)
+def test_a_contradiction_is_found_through_rewrites_with_its_span(guard, draft, excerpt) -> None:
     promises = extract_promises(_agent("好的亲，给您备注发韵达"), guard)
     [flag] = broken_promises(draft, promises, guard)
     assert flag.turn == 0 and draft[flag.start : flag.end] == flag.excerpt
-    assert flag.excerpt.startswith("給您發") or flag.excerpt.startswith("给您发")
+    assert flag.excerpt == excerpt  # as the agent typed it, the courier included
 
 
 def test_a_flagged_promise_of_no_listed_kind_is_other(guard) -> None:
@@ -291,10 +293,13 @@ def test_lint_names_a_broken_lexicon_and_a_failing_example(guard, tmp_path) -> N
     text = PROMISES_FILE.read_text(encoding="utf-8")
     wrong = tmp_path / "promises.yaml"
     wrong.write_text(text.replace("        - 寄回的时候请用顺丰\n", "        - 好的，给您发顺丰\n"), encoding="utf-8")
-    assert lexicon_problems(guard, wrong) == [f"{wrong}:1: carrier 不应找到承诺：好的，给您发顺丰"]
+    changed = wrong.read_text(encoding="utf-8").splitlines().index("        - 好的，给您发顺丰") + 1
+    [problem] = lexicon_problems(guard, wrong)
+    assert (problem.path, problem.line, problem.message) == (str(wrong), changed, "carrier 不应找到承诺：好的，给您发顺丰")
     wrong.write_text(text.replace("compare: differs", "compare: sideways"), encoding="utf-8")
     [problem] = lexicon_problems(guard, wrong)
-    assert problem.startswith(f"{wrong}:1: 承诺词表有误")
+    sideways = text.splitlines().index("    compare: differs") + 1
+    assert (problem.line, problem.message) == (sideways, "「kinds 第 1 条的 compare」只能是 differs、later、less 或 none")
     wrong.write_text(text.replace("(?P<value>{courier})'", "(?P<value>{courier}'", 1), encoding="utf-8")
     [problem] = lexicon_problems(guard, wrong)
-    assert problem.startswith(f"{wrong}:1: 承诺词表有误")
+    assert problem.message.startswith("承诺词表里有一条模式不是有效的正则表达式：括号不配对")

@@ -64,19 +64,19 @@ def test_a_good_rule_parses() -> None:
     ("text", "line", "words"),
     [
         # broken YAML: the line of the problem
-        (GOOD.replace("phrases: [测试词]", "phrases: [测试词"), 6, "YAML"),
+        (GOOD.replace("phrases: [测试词]", "phrases: [测试词"), 5, "方括号「[」没有配对的「]」"),
         # a bad regex: the line of that pattern
-        (GOOD + "patterns:\n  - '保证(明天'\n", 10, "patterns[0]"),
+        (GOOD + "patterns:\n  - '保证(明天'\n", 10, "「patterns 第 1 条」不是有效的正则表达式：括号不配对：第 3 个字符「(」"),
         # an unknown fragment in a pattern
         (GOOD + "patterns:\n  - '{nosuch}到'\n", 10, "nosuch"),
         # a typo in a key
-        (GOOD.replace("message:", "mesage:"), 4, "未知的字段"),
+        (GOOD.replace("message:", "mesage:"), 4, "不认识的字段「mesage」（是不是「message」？）"),
         # a wrong severity
-        (GOOD.replace("severity: warn", "severity: danger"), 2, "severity"),
+        (GOOD.replace("severity: warn", "severity: danger"), 2, "「severity」只能是 block、warn 或 info"),
         # an unknown named check
         (GOOD + "check: no_such_check\n", 9, "no_such_check"),
         # a missing field
-        (GOOD.replace("title: 测试规则\n", ""), 1, "title"),
+        (GOOD.replace("title: 测试规则\n", ""), 1, "缺少「title」"),
         # an expected excerpt that is not in its example
         (
             GOOD.replace(
@@ -95,7 +95,7 @@ def test_a_bad_rule_file_gets_a_clear_problem_with_its_line(
     rule, problems = parse_rule(text, "rules/test_rule.yaml")
     assert rule is None
     assert problems, "a bad file must give at least one problem"
-    assert any(p.startswith(f"rules/test_rule.yaml:{line}:") and words in p for p in problems), (
+    assert any(str(p).startswith(f"rules/test_rule.yaml:{line}:") and words in str(p) for p in problems), (
         problems
     )
 
@@ -129,17 +129,17 @@ def test_a_rule_with_typed_check_parameters_parses() -> None:
     ("text", "line", "words"),
     [
         # a mistyped parameter name: the line of that key, and the parameters the check takes
-        (CHECKED.replace("  unknown: warn", "  severty: warn"), 8, "params.severty: 未知的参数"),
+        (CHECKED.replace("  unknown: warn", "  severty: warn"), 8, "「params」里不认识的字段「severty」"),
         (CHECKED.replace("  unknown: warn", "  severty: warn"), 8, "not_in_shop"),
         # a value of the wrong kind
-        (CHECKED.replace("  unknown: warn", "  unknown: danger"), 8, "应为以下之一：block、warn、info、drop"),
+        (CHECKED.replace("  unknown: warn", "  unknown: danger"), 8, "「params.unknown」只能是 block、warn、info 或 drop"),
         (CHECKED.replace("  unknown: warn", "  unknown: [warn]"), 8, "params.unknown"),
-        (CHECKED.replace("  messages:\n    unknown: 先确认能否发{courier}\n", "  messages: 先确认\n"), 9, "应为映射"),
+        (CHECKED.replace("  messages:\n    unknown: 先确认能否发{courier}\n", "  messages: 先确认\n"), 9, "「params.messages」应为映射"),
         # a placeholder the check does not fill
         (CHECKED.replace("{courier}", "{couirer}"), 10, "{couirer}"),
         # parameters of another check
-        (CHECKED.replace("  unknown: warn", "  late: block"), 8, "params.late"),
-        (CHECKED.replace("check: carrier", "check: ship_time"), 8, "params.unknown"),
+        (CHECKED.replace("  unknown: warn", "  late: block"), 8, "「params」里不认识的字段「late」"),
+        (CHECKED.replace("check: carrier", "check: ship_time"), 8, "「params」里不认识的字段「unknown」"),
         # parameters without a check
         (CHECKED.replace("check: carrier\n", ""), 6, "没有 check"),
         # a time word whose hours are not a number
@@ -148,7 +148,7 @@ def test_a_rule_with_typed_check_parameters_parses() -> None:
                 "  unknown: warn\n  messages:\n    unknown: 先确认能否发{courier}\n", "  words: {明天: 很快}\n"
             ),
             8,
-            "params.words.明天: 应为数字",
+            "「params.words.明天」应为数字",
         ),
         # a paid-amount regex that does not compile
         (
@@ -156,7 +156,7 @@ def test_a_rule_with_typed_check_parameters_parses() -> None:
                 "  unknown: warn\n  messages:\n    unknown: 先确认能否发{courier}\n", "  paid: '实付(\\d+'\n"
             ),
             8,
-            "params.paid",
+            "「params.paid」：不是有效的正则表达式：括号不配对",
         ),
     ],
 )
@@ -165,7 +165,7 @@ def test_a_mistyped_check_parameter_is_reported_with_its_line(
 ) -> None:
     rule, problems = parse_rule(text, "rules/test_rule.yaml")
     assert rule is None
-    assert any(p.startswith(f"rules/test_rule.yaml:{line}:") and words in p for p in problems), (
+    assert any(str(p).startswith(f"rules/test_rule.yaml:{line}:") and words in str(p) for p in problems), (
         problems
     )
 
@@ -181,7 +181,7 @@ def test_every_bundled_rule_has_typed_parameters(rules) -> None:
 
 def test_not_a_mapping() -> None:
     rule, problems = parse_rule("- just\n- a list\n", "x.yaml")
-    assert rule is None and problems[0].startswith("x.yaml:1:")
+    assert rule is None and str(problems[0]).startswith("x.yaml:1: 规则文件应是「名称: 内容」的形式")
 
 
 def test_load_rules_lists_every_problem(tmp_path: Path) -> None:
@@ -192,8 +192,8 @@ def test_load_rules_lists_every_problem(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("id: [", encoding="utf-8")
     rules, problems = read_rules(tmp_path)
     assert [r.id for r in rules] == ["wrong_name", "test_rule"]
-    assert any("other.yaml:1:" in p and "文件名应与 id 一致" in p for p in problems)
-    assert any("broken.yaml" in p and "YAML" in p for p in problems)
+    assert any("other.yaml:1:" in str(p) and "文件名应与 id 一致" in p.message for p in problems)
+    assert any(p.path.endswith("broken.yaml") and p.line == 1 and "方括号" in p.message for p in problems)
     with pytest.raises(RuleFileError) as err:
         load_rules(tmp_path)
     assert len(err.value.problems) == len(problems)
@@ -246,4 +246,4 @@ def test_a_conversation_rule_needs_no_patterns_and_is_not_matched_on_a_text_alon
 def test_a_text_rule_without_patterns_is_still_refused() -> None:
     text = CONVERSATION_RULE.replace("scope: conversation\n", "")
     rule, problems = parse_rule(text, "rules/test_rule.yaml")
-    assert rule is None and any("phrases" in p for p in problems)
+    assert rule is None and any("phrases" in p.message for p in problems)

@@ -4,7 +4,7 @@ over from a general one."""
 from __future__ import annotations
 
 from app.shop import ShopProfile
-from tests.guard.conftest import rules_of
+from tests.helpers.guard import rules_of
 
 PROMISE = "可以的，给您发韵达"
 

@@ -25,9 +25,7 @@ def test_clauses_split_problems_and_keep_offsets(message, expected):
 
 @pytest.fixture(scope="module")
 def featurizer():
-    seg = Segmenter()
-    seg.add_words(["色差"])
-    return Featurizer(seg)
+    return Featurizer(Segmenter(["色差"]))
 
 
 def test_domain_words_stay_whole(featurizer):
@@ -36,13 +34,14 @@ def test_domain_words_stay_whole(featurizer):
     assert feats["c2:色差"] == 1 and feats["c1:色"] == 1
 
 
-def test_new_domain_word_refreshes_cached_features(featurizer):
+def test_a_new_domain_word_is_another_segmenter_and_other_features(featurizer):
     text = normalize("羽绒服一直钻毛").text
     before = featurizer.features(text)
-    featurizer.segmenter.add_words(["一直钻毛"])
-    after = featurizer.features(text)
+    grown = featurizer.segmenter.with_words(["一直钻毛"])
+    after = Featurizer(grown).features(text)
     assert after["w:一直钻毛"] == 1 and before["w:一直钻毛"] == 0
-    assert before is not after
+    assert featurizer.features(text)["w:一直钻毛"] == 0  # the first segmenter did not learn it
+    assert grown.fingerprint() != featurizer.segmenter.fingerprint()
 
 
 def test_punctuation_and_spaces_are_not_features(featurizer):

@@ -92,8 +92,22 @@ def test_a_new_keyword_changes_the_key(tmp_path, trainings):
     # Keywords become jieba words: the features, and so the model, may differ.
     cache = IndexCache(tmp_path)
     build(Segmenter(), cache)
-    with_kw = dict(INTENTS, missing=spec("missing", INTENTS["missing"].examples, ["漏发"]))
+    with_kw = dict(INTENTS, missing=spec("missing", INTENTS["missing"].examples, ["缺了一个盖子"]))
     build(Segmenter(), cache, with_kw)
+    assert trainings[0] == 2
+    # A keyword the domain dictionary already keeps whole (漏发) splits nothing differently: same key.
+    already = dict(INTENTS, missing=spec("missing", INTENTS["missing"].examples, ["漏发"]))
+    build(Segmenter(), cache, already)
+    assert trainings[0] == 2
+
+
+def test_the_domain_dictionary_is_in_the_key(tmp_path, trainings):
+    # A domain word added or removed (a lexicon edit) changes splits: trained again, and back.
+    cache = IndexCache(tmp_path)
+    build(Segmenter(), cache)
+    build(Segmenter(["快递卡在"]), cache)
+    assert trainings[0] == 2
+    build(Segmenter(), cache)
     assert trainings[0] == 2
 
 

@@ -34,7 +34,7 @@ def test_scores_are_ordered_and_bounded(engine):
 def test_no_confident_match_keeps_the_nearest_for_the_ui(engine):
     res = engine.matcher.match("周末去哪里爬山比较好")
     assert res.intents == []
-    assert res.best_rejected is None or res.best_rejected.score < engine.matcher.policy.accept
+    assert res.best_rejected is not None and res.best_rejected.score < engine.matcher.policy.accept
 
 
 def test_typos_and_homophones(engine):

@@ -238,25 +238,29 @@ def test_setup_token_creates_the_first_admin_once(db, accounts: AccountStore) ->
 
     with pytest.raises(InvalidOperation):
         accounts.create_first_admin(token, "root2", PASSWORD)
-    assert not accounts.consume_setup_token(token)
     with pytest.raises(InvalidOperation):
         accounts.create_setup_token()
     assert [u.username for u in accounts.list_users()] == ["root"]
 
 
-def test_consume_setup_token_is_single_use(accounts: AccountStore) -> None:
+def test_any_setup_token_creates_the_first_admin_and_then_none_does(accounts: AccountStore) -> None:
     first = accounts.create_setup_token()
     second = accounts.create_setup_token()
-    assert not accounts.consume_setup_token("guess")
-    assert accounts.consume_setup_token(second)
-    assert not accounts.consume_setup_token(second)
-    assert not accounts.consume_setup_token(first)  # setup is done: every token is spent
+    with pytest.raises(InvalidOperation):
+        accounts.create_first_admin("guess", "root", PASSWORD)
+    accounts.create_first_admin(second, "root", PASSWORD)
+    for token in (second, first):  # setup is done: every token is spent
+        with pytest.raises(InvalidOperation):
+            accounts.create_first_admin(token, "root2", PASSWORD)
+    assert [u.username for u in accounts.list_users()] == ["root"]
 
 
 def test_setup_token_expires(accounts: AccountStore, clock) -> None:
     token = accounts.create_setup_token()
     clock.advance(accounts.setup_token_ttl + timedelta(seconds=1))
-    assert not accounts.consume_setup_token(token)
+    with pytest.raises(InvalidOperation):
+        accounts.create_first_admin(token, "root", PASSWORD)
+    assert not accounts.has_admin()
 
 
 # -- throttling wrong passwords ------------------------------------------------------------

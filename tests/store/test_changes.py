@@ -35,7 +35,7 @@ def test_snapshot_pairs_the_documents_with_their_revision(db, content: ContentSt
         event.remove(db.engine, "before_cursor_execute", edit_in_between)
     assert injected, "the edit was not made during the snapshot"
     assert (revision, docs["template"]["refund/standard"]) == (1, "第一版")  # the state before the edit, whole
-    assert content.snapshot() == (2, {"intent": {}, "template": {"refund/standard": "第二版"}, "rule": {}})
+    assert content.snapshot() == (2, {"intent": {}, "template": {"refund/standard": "第二版"}, "rule": {}, "lexicon": {}, "variables": {}})
 
 
 @pytest.fixture

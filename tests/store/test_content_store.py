@@ -255,6 +255,8 @@ def test_export_import_round_trip_writes_only_changed_bodies(content: ContentSto
         },
         "template": {KEY: V1},
         "rule": {"r1": "id: r1\n"},
+        "lexicon": {},  # every kind is present, the empty ones too
+        "variables": {},
     }
 
     content.save("intent", "refund", "id: refund\nlabel: 改了\n", author="e", base_version=1)

@@ -1,26 +1,26 @@
 """Accounts over JSON, for admins: API keys for bots, users for the pages."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from app.api.auth import AdminDep
+from app.api.deps import AccountsDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.schemas import MAX_DB_INT, STRICT
 from app.store.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
 from app.store.errors import AlreadyExists, InvalidField, InvalidOperation, NotFound
+from app.store.roles import Role
 
 router = APIRouter(prefix="/v1", tags=["管理"], responses=problem_responses(401, 403))
-
-RoleName = Literal["agent", "editor", "admin"]
 
 
 class KeyBody(BaseModel):
     model_config = STRICT
 
     name: str = Field(min_length=1, max_length=100, description="这个 key 给谁用，如 im-bot")
-    role: RoleName = "agent"
+    role: Role = "agent"
 
 
 class UserBody(BaseModel):
@@ -28,13 +28,13 @@ class UserBody(BaseModel):
 
     username: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
-    role: RoleName = "editor"
+    role: Role = "editor"
 
 
 class UserChange(BaseModel):
     model_config = STRICT
 
-    role: RoleName | None = None
+    role: Role | None = None
     disabled: bool | None = None
     password: str | None = Field(
         None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH, description="新密码；同时解除锁定"
@@ -57,33 +57,33 @@ def _user(u) -> dict:
 
 
 @router.get("/keys", summary="API key 列表（只显示前缀）")
-def list_keys(request: Request, _: AdminDep) -> dict:
-    return {"keys": [_key(k) for k in request.app.state.accounts.list_api_keys()]}
+def list_keys(accounts: AccountsDep, _: AdminDep) -> dict:
+    return {"keys": [_key(k) for k in accounts.list_api_keys()]}
 
 
 @router.post("/keys", status_code=201, summary="新建 API key（明文只返回这一次）")
-def create_key(body: KeyBody, request: Request, _: AdminDep) -> dict:
-    secret, info = request.app.state.accounts.create_api_key(body.name.strip(), body.role)
+def create_key(body: KeyBody, accounts: AccountsDep, _: AdminDep) -> dict:
+    secret, info = accounts.create_api_key(body.name.strip(), body.role)
     return {**_key(info), "key": secret}
 
 
 @router.delete("/keys/{key_id}", summary="吊销 API key", responses=problem_responses(404))
-def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_DB_INT, description="key 的编号")], request: Request, _: AdminDep) -> dict:
+def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_DB_INT, description="key 的编号")], accounts: AccountsDep, _: AdminDep) -> dict:
     try:
-        return _key(request.app.state.accounts.revoke_api_key(key_id))
+        return _key(accounts.revoke_api_key(key_id))
     except NotFound:
         raise ProblemError(404, f"没有编号为 {key_id} 的 API key") from None
 
 
 @router.get("/users", summary="用户列表")
-def list_users(request: Request, _: AdminDep) -> dict:
-    return {"users": [_user(u) for u in request.app.state.accounts.list_users()]}
+def list_users(accounts: AccountsDep, _: AdminDep) -> dict:
+    return {"users": [_user(u) for u in accounts.list_users()]}
 
 
 @router.post("/users", status_code=201, summary="新建用户", responses=problem_responses(409))
-def create_user(body: UserBody, request: Request, _: AdminDep) -> dict:
+def create_user(body: UserBody, accounts: AccountsDep, _: AdminDep) -> dict:
     try:
-        return _user(request.app.state.accounts.create_user(body.username, body.password, body.role))
+        return _user(accounts.create_user(body.username, body.password, body.role))
     except AlreadyExists:
         raise ProblemError(409, f"用户名已存在：{body.username}", [{"field": "username", "message": "已存在"}]) from None
     except InvalidField as e:
@@ -91,8 +91,7 @@ def create_user(body: UserBody, request: Request, _: AdminDep) -> dict:
 
 
 @router.patch("/users/{username}", summary="修改用户的角色、停用状态或密码", responses=problem_responses(404, 409))
-def change_user(username: str, body: UserChange, request: Request, _: AdminDep) -> dict:
-    accounts = request.app.state.accounts
+def change_user(username: str, body: UserChange, accounts: AccountsDep, _: AdminDep) -> dict:
     try:
         if body.password is not None:
             accounts.set_password(username, body.password)
@@ -111,8 +110,8 @@ def change_user(username: str, body: UserChange, request: Request, _: AdminDep) 
 
 
 @router.post("/users/{username}/unlock", summary="解除因多次密码错误而锁定的账号", responses=problem_responses(404))
-def unlock_user(username: str, request: Request, _: AdminDep) -> dict:
+def unlock_user(username: str, accounts: AccountsDep, _: AdminDep) -> dict:
     try:
-        return _user(request.app.state.accounts.unlock(username))
+        return _user(accounts.unlock(username))
     except NotFound:
         raise ProblemError(404, f"没有这个用户：{username}") from None

@@ -19,7 +19,7 @@ from app.api.schemas import (
     TurnIn,
 )
 from app.guard.promises import order_note
-from app.text.conversation import Turn, conversation_context, parse_chat, within_limits
+from app.text.conversation import Turn, parse_chat, within_limits
 
 # 401 without a key where agent_access asks for one; 403 for a session cookie without its CSRF token.
 router = APIRouter(prefix="/v1", tags=["客服"], responses=problem_responses(401, 403))
@@ -98,12 +98,12 @@ async def check(body: CheckRequest, engine: AssistantDep, shops: ShopsDep, who: 
 
 
 @router.post("/conversations/parse", response_model=ParseResponse, summary="把复制的聊天记录拆成买家和客服的对话")
-async def parse_conversation(body: ParseRequest, shops: ShopsDep, _: AgentDep) -> dict:
+async def parse_conversation(body: ParseRequest, engine: AssistantDep, shops: ShopsDep, _: AgentDep) -> dict:
     shop = resolve_shop(shops, body.shop_key, None)
     turns = parse_chat(body.text, agent_names=body.agent_names, shop_name=shop.name)
     kept, dropped = within_limits(turns)
     # The order number is often in the oldest turns: the context comes from all of them.
-    return {"turns": [t.as_dict() for t in kept], "dropped": dropped, "context": conversation_context(turns)}
+    return {"turns": [t.as_dict() for t in kept], "dropped": dropped, "context": engine.conversation_context(turns)}
 
 
 @router.get("/shops", response_model=ShopsResponse, summary="服务器上配置的店铺")

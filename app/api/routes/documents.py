@@ -2,8 +2,11 @@
 
 One router per kind, built by ``documents_router``: list, read, create, update
 (with ``If-Match: "3"`` → 412, or ``base_version: 3`` → 409 on a stale base),
-delete, history, one version, diff, rollback.  Every save is validated first
-(``editing/validate.py``) and takes effect for the next request at once.
+delete, history, one version, diff (text and character-level), rollback; drafts
+(save, read, discard; never served) and publish (a draft, or the given text, saved
+like an update); and, for a save refused as stale, what changed meanwhile merged
+with the edit (``…/merge``).  Every save is validated first (``editing/validate.py``)
+and takes effect for the next request at once.
 """
 
 
@@ -16,6 +19,7 @@ from app.api.auth import AgentDep, Principal, require
 from app.api.deps import AssistantDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.schemas import MAX_DB_INT
+from app.editing.publishing import conflict_report, draft_key
 from app.editing.validate import Kind, validate
 from app.store.content import ContentStore
 from app.store.errors import Conflict, NotFound
@@ -23,7 +27,7 @@ from app.store.errors import Conflict, NotFound
 MAX_SOURCE = 60_000
 #: How long a save waits for the engine to serve it before answering live=false.
 LIVE_WAIT_S = 5.0
-LABELS = {"template": "模板", "intent": "意图", "rule": "规则"}
+LABELS = {"template": "模板", "intent": "意图", "rule": "规则", "lexicon": "词表", "variables": "变量表"}
 
 
 class SaveBody(BaseModel):
@@ -32,7 +36,28 @@ class SaveBody(BaseModel):
     source: str = Field(min_length=1, max_length=MAX_SOURCE, description="文件全文：意图/规则为 YAML，模板为元数据+正文")
     comment: str = Field("", max_length=200, description="这次修改的说明")
     base_version: int | None = Field(None, ge=0, le=MAX_DB_INT, description="基于哪个版本修改（或用 If-Match 头）")
-    confirm_warnings: bool = Field(False, description="确认保存带 warn 级合规提示的模板")
+    confirm_warnings: bool = Field(False, description="确认保存带“需要确认”提示的内容")
+
+
+class PublishBody(SaveBody):
+    source: str | None = Field(  # type: ignore[assignment]
+        None, min_length=1, max_length=MAX_SOURCE, description="要发布的文件全文；不填则发布已保存的草稿")
+    base_version: int | None = Field(
+        None, ge=0, le=MAX_DB_INT, description="基于哪个版本修改（或用 If-Match 头）；新建时为 null")
+
+
+class DraftBody(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(min_length=1, max_length=MAX_SOURCE, description="草稿全文（不必已通过检查）")
+    base_version: int | None = Field(None, ge=1, le=MAX_DB_INT, description="草稿基于哪个已发布版本；新建时为 null")
+
+
+class MergeBody(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(min_length=1, max_length=MAX_SOURCE, description="您的修改（文件全文）")
+    base_version: int = Field(ge=1, le=MAX_DB_INT, description="您的修改基于的版本")
 
 
 class RollbackBody(BaseModel):
@@ -86,6 +111,17 @@ def _version_dict(v) -> dict:
     }
 
 
+def _draft_info(d) -> dict | None:
+    """Who saved a document's draft when (``None``: no draft)."""
+    if d is None:
+        return None
+    return {"author": d.author, "saved_at": d.saved_at.isoformat(), "base_version": d.base_version}
+
+
+def _draft_dict(d) -> dict:
+    return {"id": d.key, "source": d.body, **(_draft_info(d) or {})}
+
+
 def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
     router = APIRouter(prefix=f"/v1/{plural}", tags=["内容编辑"], responses=problem_responses(401))
     writes = problem_responses(403, 404, 409, 412, 428)
@@ -100,13 +136,14 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return v
 
     def checked(engine, body: SaveBody, key: str | None):
-        result = validate(kind, body.source, engine)
+        result = validate(kind, body.source, engine, key=key)
         if result.key is not None and key is not None and result.key != key:
             result.problems.append({"line": 2, "message": f"id 不能修改：应为 {key}（新建请用 POST）"})
         if not result.ok:
             raise ProblemError(
                 422, f"{label}有 {len(result.problems)} 处问题，未保存",
-                [{"field": "source", "message": f"第{p['line']}行：{p['message']}", "line": p["line"]} for p in result.problems],
+                [{"field": "source", "message": f"第{p['line']}行：{p['message']}",
+                  **{k: p[k] for k in ("line", "column", "hint") if k in p}} for p in result.problems],
             )
         if result.blocking:
             raise ProblemError(
@@ -132,17 +169,30 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return {"id": v.key, **_version_dict(v), "live": live}
 
     @router.get("", summary=f"{label}列表")
-    def list_docs(store: StoreDep, engine: AssistantDep, _: Reader, q: str | None = None, intent: str | None = None) -> dict:
+    def list_docs(
+        store: StoreDep, engine: AssistantDep, _: Reader, q: str | None = None, intent: str | None = None,
+        include_deleted: Annotated[bool, Query(description="也列出已删除的（历史仍在，可回滚恢复）")] = False,
+    ) -> dict:
+        drafts = {d.key: d for d in store.drafts(kind)}
+        every = store.list(kind, include_deleted=True)
+        live = {i.key for i in every if not i.deleted}
         items = []
-        for info in store.list(kind):
+        for info in every:
+            if info.deleted and not include_deleted:
+                continue
             item = {"id": info.key, **describe(kind, engine, info.key), "version": info.current_version,
                     "updated_at": info.updated_at.isoformat(), "author": info.author}
             if intent and item.get("intent") != intent:
                 continue
             if q and q.lower() not in " ".join(str(v) for v in item.values()).lower():
                 continue
-            items.append(item)
-        return {plural: items}
+            items.append({**item, "deleted": info.deleted, "draft": _draft_info(drafts.get(info.key))})
+        # drafts of documents not published (or deleted): not served, but an editor must find them
+        unpublished = [
+            {"id": d.key, **(_draft_info(d) or {})} for d in drafts.values()
+            if d.key not in live and (not q or q.lower() in d.key.lower()) and not intent
+        ]
+        return {plural: items, "drafts": unpublished}
 
     @router.post("", status_code=201, summary=f"新建{label}", responses=problem_responses(403, 409))
     def create(body: SaveBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep, who: Writer) -> dict:
@@ -158,7 +208,8 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         versions = store.history(kind, key)
         if not versions:
             raise ProblemError(404, f"没有这个{label}：{key}")
-        return {"id": key, "versions": [_version_dict(v) for v in versions]}
+        return {"id": key, "versions": [_version_dict(v) for v in versions],
+                "draft": _draft_info(store.get_draft(kind, key))}
 
     @router.get("/{key:path}/versions/{version}", summary=f"{label}的某个版本", responses=problem_responses(404))
     def one_version(key: str, version: VersionPath, store: StoreDep, _: Reader) -> dict:
@@ -177,7 +228,88 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             text = store.diff(kind, key, a, b)
         except NotFound as e:
             raise ProblemError(404, f"{label} {key} 没有第{e.version}版") from None
-        return {"id": key, "from": a, "to": b, "diff": text}
+        return {"id": key, "from": a, "to": b, "diff": text, "lines": store.diff_lines(kind, key, a, b)}
+
+    @router.post("/draft", status_code=201, summary=f"把新{label}存为草稿（不生效）", responses=problem_responses(403, 409))
+    def new_draft(body: DraftBody, store: StoreDep, who: Writer) -> dict:
+        key = draft_key(body.source)
+        if key is None:
+            raise ProblemError(422, f"草稿需要写明{label}的 id（例如 id: thanks/new_reply，只用字母、数字、下划线和 /）",
+                               [{"field": "source", "message": "缺少 id 或 id 的写法不对"}])
+        if store.get(kind, key) is not None:
+            raise ProblemError(409, f"{label} {key} 已存在，请在它的编辑页保存草稿",
+                               [{"field": "source", "message": f"id {key} 已被使用"}])
+        if (other := store.get_draft(kind, key)) is not None:
+            raise ProblemError(409, f"已有 id 为 {key} 的草稿（{other.author} 保存），请换一个 id，或打开那份草稿继续编辑",
+                               [{"field": "source", "message": f"id {key} 已有草稿"}])
+        return _draft_dict(store.save_draft(kind, key, body.source, author=who.name, base_version=None))
+
+    @router.get("/{key:path}/draft", summary=f"读取{label}的草稿", responses=problem_responses(403, 404))
+    def read_draft(key: str, store: StoreDep, _: Writer) -> dict:  # not approved yet: for the editors only
+        d = store.get_draft(kind, key)
+        if d is None:
+            raise ProblemError(404, f"{label} {key} 没有草稿")
+        return _draft_dict(d)
+
+    @router.put("/{key:path}/draft", summary=f"保存{label}的草稿（不生效）", responses=problem_responses(403, 404, 409))
+    def save_draft(key: str, body: DraftBody, store: StoreDep, who: Writer) -> dict:
+        declared = draft_key(body.source)
+        if declared is not None and declared != key:
+            raise ProblemError(422, f"草稿里的 id 应为 {key}", [{"field": "source", "message": f"id 不能改成 {declared}"}])
+        live = store.get(kind, key)
+        if body.base_version is None and live is not None:
+            raise ProblemError(409, f"{label} {key} 已发布（第{live.version}版），草稿需要指明基于哪个版本",
+                               [{"field": "base_version", "message": f"当前版本为 {live.version}"}], current_version=live.version)
+        try:
+            d = store.save_draft(kind, key, body.source, author=who.name, base_version=body.base_version)
+        except ValueError as e:  # a key the store refuses (spaces around it, too long)
+            raise ProblemError(422, f"{label}的标识无效：{key!r}", [{"field": "key", "message": str(e)}]) from None
+        except NotFound:
+            raise ProblemError(404, f"{label} {key} 没有第{body.base_version}版",
+                               [{"field": "base_version", "message": "没有这个版本"}]) from None
+        return _draft_dict(d)
+
+    @router.delete("/{key:path}/draft", summary=f"丢弃{label}的草稿", responses=problem_responses(403, 404))
+    def discard_draft(key: str, store: StoreDep, _: Writer) -> dict:
+        if not store.discard_draft(kind, key):
+            raise ProblemError(404, f"{label} {key} 没有草稿")
+        return {"id": key, "discarded": True}
+
+    @router.post("/{key:path}/publish", summary=f"发布{label}（草稿或给出的全文，检查同保存）", responses=writes)
+    def publish(
+        key: str, body: PublishBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep,
+        who: Writer, if_match: IfMatch = None,
+    ) -> dict:
+        source = body.source
+        if source is None:
+            d = store.get_draft(kind, key)
+            if d is None:
+                raise ProblemError(404, f"{label} {key} 没有草稿可发布", [{"field": "source", "message": "没有草稿，请给出全文"}])
+            source = d.body
+        live = store.get(kind, key)
+        if live is None:  # a new document (or one deleted): published with no base, like a create
+            base = None
+            if if_match is not None or body.base_version:
+                raise ProblemError(404, f"没有这个{label}：{key}（新建时不要带版本号）")
+        else:
+            base = resolve_base(if_match, body.base_version, "发布")
+        checked(engine, body.model_copy(update={"source": source}), key)
+        try:
+            v = store.save(kind, key, source, author=who.name, comment=body.comment or ("新建" if live is None else ""),
+                           base_version=base, discard_draft=True)
+        except Conflict as c:
+            raise _conflict(label, key, c, if_match is not None) from None
+        return saved(request, response, v, 201 if live is None else 200)
+
+    @router.post("/{key:path}/merge", summary=f"{label}保存冲突时：对方改了什么，以及与您的修改合并的结果",
+                 responses=problem_responses(403, 404))
+    def merge(key: str, body: MergeBody, store: StoreDep, _: Writer) -> dict:
+        try:
+            report = conflict_report(store, kind, key, body.base_version, body.source)
+        except NotFound:
+            raise ProblemError(404, f"{label} {key} 没有第{body.base_version}版",
+                               [{"field": "base_version", "message": "没有这个版本"}]) from None
+        return {"id": key, **report.as_dict()}
 
     @router.post("/{key:path}/rollback", summary=f"把{label}回滚到旧版本（生成新版本）", responses=writes)
     def rollback(
@@ -200,7 +332,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
     def read(key: str, response: Response, store: StoreDep, engine: AssistantDep, _: Reader) -> dict:
         v = current(store, key)
         response.headers["ETag"] = etag(v.version)
-        return {"id": key, "source": v.body, **_version_dict(v)}
+        return {"id": key, "source": v.body, **_version_dict(v), "draft": _draft_info(store.get_draft(kind, key))}
 
     @router.put("/{key:path}", summary=f"修改{label}（需带版本）", responses=writes)
     def update(
@@ -224,6 +356,8 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
     ) -> dict:
         base = resolve_base(if_match, base_version, "删除")
         current(store, key)
+        if kind in ("lexicon", "variables"):  # the assistant needs them: edit or roll back instead
+            raise ProblemError(409, f"{label}不能删除，只能修改或回滚到旧版本")
         if kind == "intent" and engine.templates_for(key):
             raise ProblemError(409, f"意图 {key} 还有 {len(engine.templates_for(key))} 个模板，请先删除或改挂这些模板")
         try:
@@ -243,6 +377,8 @@ def describe(kind: Kind, engine, key: str) -> dict:
             return {"label": "例外：不属于任何意图" if key.startswith("_") else key}
         return {"label": i.label, "category": i.category, "priority": i.priority, "examples": len(i.examples),
                 "keywords": i.keywords, "templates": [t.id for t in engine.templates_for(key)]}
+    if kind in ("lexicon", "variables"):
+        return {}
     if kind == "template":
         t = engine.pack.templates.get(key)
         return {"intent": t.intent, "title": t.title, "shortcode": t.shortcode, "pinned": bool(t.pinned), "tags": t.tags,
@@ -254,7 +390,7 @@ def describe(kind: Kind, engine, key: str) -> dict:
 def _conflict(label: str, key: str, c: Conflict, via_header: bool) -> ProblemError:
     return ProblemError(
         412 if via_header else 409,
-        f"{label} {key} 已被别人改成第{c.current_version}版，你的修改基于旧版本，未保存。请先查看最新版本再修改。",
+        f"{label} {key} 已被别人改成第{c.current_version}版，您的修改基于旧版本，未保存。请查看对方改了什么，合并后再发布。",
         [{"field": "If-Match" if via_header else "base_version", "message": f"当前版本为 {c.current_version}"}],
         current_version=c.current_version,
     )

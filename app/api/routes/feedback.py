@@ -137,7 +137,7 @@ class MonthCount(PeriodCount):
 
 class ChecksOut(BaseModel):
     flagged: int = Field(description="有提示的检查次数（客服连续修改同一草稿只算一次）")
-    blocked: int = Field(description="有 block 级提示、拦下的发送（“拦下的承诺”）")
+    blocked: int = Field(description="有“禁止发送”（block）提示、拦下的发送（“拦下的承诺”）")
 
 
 class StatsResponse(BaseModel):

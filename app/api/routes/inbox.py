@@ -16,16 +16,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from app.api.auth import EditorDep
-from app.api.deps import AssistantDep
+from app.api.deps import AssistantDep, ContentDep, HolderDep, SettingsDep, StoreEngineDep
 from app.api.errors import ProblemError, problem_responses
-from app.api.routes.documents import LIVE_WAIT_S, StoreDep, etag, resolve_base
+from app.api.routes.documents import LIVE_WAIT_S, etag, resolve_base
 from app.api.routes.feedback import period
 from app.api.schemas import MAX_DB_INT, STRICT
-from app.content.models import ID_RE, Priority
+from app.config import Settings
+from app.content.models import ID_RE, IntentSpec, Priority
+from app.content.problems import field_errors
 from app.editing.inbox import (
     MAX_EXAMPLE,
     MAX_GROUP_TEXTS,
@@ -88,19 +90,19 @@ def _change(engine, store, body: InboxAction):
     except InboxError as e:
         raise _problem(e) from None
     except ValidationError as e:  # the new intent's fields, as IntentSpec checks them
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ProblemError(422, f"new_intent.{where}：{first['msg']}", [{"field": f"new_intent.{where}", "message": first["msg"]}]) from None
+        first = field_errors(e.errors()[:1], model=IntentSpec, json=True)[0]
+        where = f"new_intent.{first.field}" if first.field else "new_intent"
+        raise ProblemError(422, f"{where}：{first.bare}", [{"field": where, "message": first.bare}]) from None
 
 
-def _index_cache(request: Request) -> IndexCache:
+def _index_cache(settings: Settings) -> IndexCache:
     # The candidate goes into the engine's cache: the rebuild after the save finds it trained.
-    return IndexCache(request.app.state.settings.cache_dir)
+    return IndexCache(settings.cache_dir)
 
 
 @router.get("", summary="例句收件箱：未匹配、低置信度和被拒的消息，按相似程度分组")
 def inbox(
-    request: Request,
+    store_engine: StoreEngineDep,
     engine: AssistantDep,
     _: EditorDep,
     from_: str | None = Query(None, alias="from", max_length=20, description="起始日期（含），YYYY-MM-DD；默认 to 之前 30 天"),
@@ -119,7 +121,7 @@ def inbox(
             [{"field": "kind", "message": f"可选 {', '.join(INBOX_KINDS)}"}],
         )
     start, end = utc_bounds(first, last)
-    reader = InboxReader(request.app.state.store_engine)
+    reader = InboxReader(store_engine)
     messages = reader.messages(start, end, shop=shop or None, kinds=kinds)
     groups, handled = build_groups(messages, engine)
     return {
@@ -136,10 +138,12 @@ def inbox(
 
 
 @router.post("/preview", summary="预览：保存后这些消息会匹配到哪个意图", responses=problem_responses(404, 409, 503))
-def preview_action(body: InboxAction, request: Request, store: StoreDep, engine: AssistantDep, _: EditorDep) -> dict:
+def preview_action(
+    body: InboxAction, store: ContentDep, engine: AssistantDep, settings: SettingsDep, _: EditorDep
+) -> dict:
     change = _change(engine, store, body)
     try:
-        return preview(engine, change, body.messages, _index_cache(request))
+        return preview(engine, change, body.messages, _index_cache(settings))
     except InboxError as e:
         raise _problem(e) from None
 
@@ -149,10 +153,10 @@ def preview_action(body: InboxAction, request: Request, store: StoreDep, engine:
 )
 def apply_action(
     body: ApplyAction,
-    request: Request,
     response: Response,
-    store: StoreDep,
+    store: ContentDep,
     engine: AssistantDep,
+    holder: HolderDep,
     who: EditorDep,
     if_match: Annotated[str | None, Header(description='基于的版本号，如 "3"（已过期返回 412）')] = None,
 ) -> dict:
@@ -184,7 +188,6 @@ def apply_action(
             [{"field": "If-Match" if via_header else "base_version", "message": f"当前版本为 {c.current_version}"}],
             current_version=c.current_version,
         ) from None
-    holder = request.app.state.holder
     live = holder.wait(holder.refresh_soon(), LIVE_WAIT_S)
     response.headers["ETag"] = etag(v.version)
     return {

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.auth import AgentDep, Principal, get_principal
-from app.api.deps import AssistantDep, ShopsDep, resolve_shop
+from app.api.deps import AccountsDep, AssistantDep, PhrasesDep, ShopsDep, resolve_shop
 from app.api.errors import ProblemError, problem_responses
 from app.api.schemas import STRICT, Context
 from app.engine.assistant import Assistant
@@ -35,11 +35,11 @@ from app.store.phrases import (
     MAX_TEXT,
     MAX_TITLE,
     PersonalPhrase,
-    PhraseStore,
     TooMany,
     is_phrase_id,
     personal_number,
 )
+from app.store.roles import Role
 
 router = APIRouter(prefix="/v1", tags=["短语库"], responses=problem_responses(401, 403))
 
@@ -101,18 +101,11 @@ class PhrasesOut(BaseModel):
 
 class MeOut(BaseModel):
     username: str
-    role: Literal["agent", "editor", "admin"]
+    role: Role
     nickname: str | None
 
 
 # -- dependencies ----------------------------------------------------------------------------
-
-
-def get_phrases(request: Request) -> PhraseStore:
-    return request.app.state.phrases
-
-
-PhrasesDep = Annotated[PhraseStore, Depends(get_phrases)]
 
 
 async def signed_in(request: Request) -> Principal:
@@ -156,15 +149,17 @@ def _not_yours(number: int) -> ProblemError:
 
 @router.post("/phrases/search", response_model=PhrasesOut, summary="短语库：按简码、标题、正文或拼音首字母查找",
              responses=problem_responses(422))
-def search(body: SearchBody, request: Request, engine: AssistantDep, shops: ShopsDep, who: AgentDep) -> dict:
+def search(
+    body: SearchBody, engine: AssistantDep, shops: ShopsDep, store: PhrasesDep, accounts: AccountsDep, who: AgentDep
+) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     ordered = [t for intent in engine.pack.intents for t in engine.templates_for(intent)]
     phrases = list(_TEMPLATES.phrases(engine.pack, ordered))
     favourites, recent, nickname = {}, {}, None
     if who.via == "session":  # a person: their own library too
-        library = request.app.state.phrases.library(who.name)
+        library = store.library(who.name)
         favourites, recent = library.favourites, library.recent
-        nickname = request.app.state.accounts.get_nickname(who.name)
+        nickname = accounts.get_nickname(who.name)
         phrases = [personal_phrase(p.id, p.title, p.text, p.shortcode) for p in library.personal] + phrases
     # Filled as /v1/suggest fills its replies; the signed-in agent's nickname where the context is silent.
     values = engine.known_values({"agent_name": nickname} if nickname else {}, body.context, shop)
@@ -273,14 +268,14 @@ def record_use(body: UsedBody, store: PhrasesDep, engine: AssistantDep, who: Ses
 
 
 @router.get("/me", response_model=MeOut, summary="当前登录的客服")
-def me(request: Request, who: SessionDep) -> dict:
-    return {"username": who.name, "role": who.role, "nickname": request.app.state.accounts.get_nickname(who.name)}
+def me(accounts: AccountsDep, who: SessionDep) -> dict:
+    return {"username": who.name, "role": who.role, "nickname": accounts.get_nickname(who.name)}
 
 
 @router.put("/me", response_model=MeOut, summary="修改自己的客服昵称", responses=problem_responses(422))
-def set_me(body: NicknameBody, request: Request, who: SessionDep) -> dict:
+def set_me(body: NicknameBody, accounts: AccountsDep, who: SessionDep) -> dict:
     try:
-        nickname = request.app.state.accounts.set_nickname(who.name, body.nickname)
+        nickname = accounts.set_nickname(who.name, body.nickname)
     except InvalidField as e:
         raise _field_problem(e) from None
     return {"username": who.name, "role": who.role, "nickname": nickname}

@@ -68,7 +68,8 @@ const shouhou = (() => {
     }
   }
 
-  const severityName = { block: "禁止发送", warn: "请再看一遍", info: "提示" };
+  // The one vocabulary of severities on the pages (app/guard/severity.py SEVERITY_NAMES): never 警告 / "warn 级".
+  const severityName = { block: "禁止发送", warn: "需要确认", info: "提示" };
 
   // Text with flagged spans wrapped in <mark>; spans are code-point offsets (Python str indices).
   // ``focusable: false`` keeps the marks out of the tab order (a layer over a textarea).
