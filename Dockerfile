@@ -37,8 +37,9 @@ COPY --from=wheel /wheels /tmp/wheels
 RUN pip install -q --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
 
 # Built as the user that runs the server, into SHOUHOU_CACHE_DIR: jieba's prefix dictionary
-# (read at every start instead of rebuilt) and the trained classifier for the bundled content
-# (an in-memory database, so that the image holds no data); readable by any uid (docker run --user).
+# (read at every start instead of rebuilt), the trained classifier for the bundled content
+# (an in-memory database, so that the image holds no data) and the guard's pattern facts
+# (guard-patterns.json: no pattern compiled at start); readable by any uid (docker run --user).
 USER shouhou
 RUN shouhou lint \
  && SHOUHOU_DATABASE_URL=sqlite:///:memory: shouhou suggest "在吗" > /dev/null \

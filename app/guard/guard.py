@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_serializer
 
+from app.guard import pattern_facts
 from app.guard.checks import CHECKS, HitContext, NoParams
 from app.guard.rules import AlertSpec, Rule, load_rules
 from app.guard.scanner import Hit, Scanner
@@ -89,6 +90,7 @@ class Guard:
         self._scanner = Scanner(self.rules, self.lexicon.couriers)
         self._alert_rules = [r for r in self.rules if r.alert is not None]
         self._alerts = Scanner([r.alert for r in self._alert_rules], self.lexicon.couriers)
+        pattern_facts.FACTS.save()  # what the scanners learnt about new patterns, for the next process
         self._cache: OrderedDict[tuple[str, str, str], tuple] = OrderedDict()
         self._cache_lock = threading.Lock()
 

@@ -24,6 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from app.guard import pattern_facts
+
+if TYPE_CHECKING:
+    from app.guard.rules import Pattern
 
 try:
     from re import _constants as _c  # Python 3.11+
@@ -178,14 +184,21 @@ def _minimal(found: frozenset[str]) -> frozenset[str]:
     return frozenset(kept)
 
 
-def required_literals(pattern: re.Pattern) -> tuple[frozenset[str], ...] | None:
+def required_literals(pattern: Pattern) -> tuple[frozenset[str], ...] | None:
     """Sets of strings such that every match of ``pattern`` contains a string of each set,
     most selective first (at most ``MAX_SETS``), or None when it needs none.
 
-    ``pattern`` must be compiled with IGNORECASE (as the guard compiles every pattern)
-    and run on normalised text (ASCII lower-cased).
+    ``pattern`` is a guard pattern (IGNORECASE) run on normalised text (ASCII
+    lower-cased).  The answer is remembered with the pattern's other facts
+    (``pattern_facts``): a later process reads it instead of parsing the pattern.
     """
-    return _required(pattern.pattern, pattern.flags)
+    facts = pattern_facts.FACTS
+    known, sets = facts.literals(pattern.source)
+    if known:
+        return sets
+    sets = _required(pattern.regex, re.IGNORECASE)
+    facts.learn_literals(pattern.source, sets)
+    return sets
 
 
 @lru_cache(maxsize=4096)  # a rule edit rebuilds the guard: the other rules' patterns are known

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +42,7 @@ from pydantic import (
 
 from app.content.files import node_at, read_file, read_yaml, validation_problems
 from app.content.problems import Problem, field_label, model_fields_at, regex_message
+from app.guard import pattern_facts
 from app.guard.checks import CHECK_PARAMS, CHECKS, CheckParams, parse_params
 from app.guard.severity import Severity
 from app.shop import ShopProfile
@@ -182,13 +184,59 @@ def _with_first_char_gate(regex: str) -> str:
     return f"(?=[{cls}])(?:{regex})"
 
 
-def compile_pattern(pattern: str, defines: dict[str, str], lexicon: CourierLexicon | None = None) -> re.Pattern:
+class Pattern:
+    """A rule's regular expression (IGNORECASE, first-character gate), compiled on first use.
+
+    The prefilter sends a text to only a few of the guard's patterns, so most are never
+    run by a short-lived process: a guard built from known patterns (``pattern_facts``)
+    compiles none of them up front.  ``source`` is the expanded pattern, ``regex`` what
+    is compiled.
+    """
+
+    __slots__ = ("source", "regex", "_compiled")
+
+    def __init__(self, source: str, regex: str, compiled: re.Pattern | None = None):
+        self.source = source
+        self.regex = regex
+        self._compiled = compiled
+
+    @property
+    def compiled(self) -> re.Pattern:
+        c = self._compiled
+        if c is None:
+            c = self._compiled = re.compile(self.regex, re.IGNORECASE)
+        return c
+
+    @property
+    def is_compiled(self) -> bool:
+        return self._compiled is not None
+
+    @property
+    def groupindex(self) -> Mapping[str, int]:
+        return self.compiled.groupindex
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        return self.compiled.finditer(text)
+
+    def search(self, text: str) -> re.Match | None:
+        return self.compiled.search(text)
+
+
+def compile_pattern(pattern: str, defines: dict[str, str], lexicon: CourierLexicon | None = None) -> Pattern:
+    """The pattern with its ``{fragments}`` expanded; ``re.error`` if it does not compile."""
     return _compile(expand_pattern(pattern, defines, lexicon))
 
 
-@lru_cache(maxsize=4096)  # parsing a rule checks its patterns, building the guard compiles them again
-def _compile(regex: str) -> re.Pattern:
-    return re.compile(_with_first_char_gate(regex), re.IGNORECASE)
+@lru_cache(maxsize=4096)  # parsing a rule checks its patterns, building the guard needs them again
+def _compile(regex: str) -> Pattern:
+    facts = pattern_facts.FACTS
+    gated = facts.gate(regex)
+    if gated is not None:  # compiled before, in this process or an earlier one
+        return Pattern(regex, gated)
+    gated = _with_first_char_gate(regex)
+    compiled = re.compile(gated, re.IGNORECASE)
+    facts.learn_gate(regex, gated)
+    return Pattern(regex, gated, compiled)
 
 
 class ExampleTurn(BaseModel):

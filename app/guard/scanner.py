@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from app.guard.prefilter import UNSURE_CHARS, required_literals
-from app.guard.rules import MatchSpec, compile_pattern, normalize_phrase
+from app.guard.rules import MatchSpec, Pattern, compile_pattern, normalize_phrase
 from app.guard.text_views import Views
 from app.text.lexicon import CourierLexicon
 from app.text.negation import is_a_not_a
@@ -88,7 +88,7 @@ class Scanner:
         self.couriers = couriers
         self.specs = [_Compiled(s, couriers) for s in specs]
         #: Every pattern of every spec, in order, as ``(spec index, pattern)``.
-        self._patterns: list[tuple[int, re.Pattern]] = []
+        self._patterns: list[tuple[int, Pattern]] = []
         #: Patterns that need no literal (run on every text), by their index in ``_patterns``.
         self._always: list[int] = []
         #: How many literal sets each pattern needs found before it runs.

@@ -71,22 +71,15 @@ class Featurizer:
         self.segmenter = segmenter
         self.ngrams = tuple(ngrams)
         self._cache: dict[str, Counter[str]] = {}
-        self._version = segmenter.version
-
-    def _fresh_cache(self) -> dict[str, Counter[str]]:
-        if self._version != self.segmenter.version:  # new domain words: splits may differ
-            self._cache = {}
-            self._version = self.segmenter.version
-        return self._cache
 
     def features(self, text: str) -> Counter[str]:
         """The features of ``text`` (a training text's from the cache; anything else computed, not kept)."""
-        cached = self._fresh_cache().get(text)
+        cached = self._cache.get(text)
         return cached if cached is not None else self._compute(text)
 
     def train_features(self, text: str) -> Counter[str]:
         """The features of a training text, kept until ``retain`` drops it."""
-        cache = self._fresh_cache()
+        cache = self._cache
         feats = cache.get(text)
         if feats is None:
             feats = cache[text] = self._compute(text)
@@ -95,7 +88,7 @@ class Featurizer:
     def retain(self, texts: Iterable[str]) -> None:
         """Forget the cached features of every text not in ``texts`` (the current training set)."""
         keep = set(texts)
-        self._cache = {t: f for t, f in self._fresh_cache().items() if t in keep}
+        self._cache = {t: f for t, f in self._cache.items() if t in keep}
 
     def fingerprint(self) -> str:
         """What the features depend on besides the text: for keys of trained models."""

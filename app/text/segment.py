@@ -7,9 +7,11 @@ asks for the segmenter of the new word set (``Segmenter.for_words``), so a word 
 editor removes really leaves segmentation.  Segmenters are remembered by a hash of
 their words (a small LRU): a rebuild for a template edit gets the same object back.
 
-jieba's main dictionary (about 0.6 s to load) is read once per process and cache
-directory; each tokenizer starts from a copy of its prefix dictionary (about 10 ms)
-and adds its own words.
+jieba's main dictionary (about 0.6 s to load, 14 MB) is read from disk once per
+process and cache directory.  A new word set's tokenizer starts from a copy of a
+built tokenizer's prefix dictionary (about 10 ms) with that tokenizer's own words
+taken back out (each tokenizer remembers what its words replaced), so only one
+prefix dictionary per word set is ever held — none for a "base" that splits nothing.
 
 jieba caches its prefix dictionary in ``/tmp/jieba.cache`` unless told otherwise,
 written mode 0600 by whoever builds it first: another user (a Docker image built
@@ -25,6 +27,7 @@ import logging
 import os
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -35,8 +38,8 @@ from app import cache_dir as configured_cache_dir
 from app.text.lexicon import DOMAIN_FREQ, Lexicon, bundled
 
 _JIEBA_CACHE = "jieba.cache"
-#: How many segmenters (word sets) are remembered; each holds about 15 MB of prefix dictionary.
-SEGMENTERS_KEPT = 3
+#: How many segmenters (word sets) are remembered; each holds about 14 MB of prefix dictionary.
+SEGMENTERS_KEPT = 2
 
 jieba.setLogLevel(logging.WARNING)
 log = logging.getLogger("shouhou")
@@ -64,19 +67,35 @@ def _initialize(tk: jieba.Tokenizer, directory: Path) -> None:
         tk.initialize()
 
 
-_bases: dict[Path, jieba.Tokenizer] = {}
-_bases_lock = threading.Lock()
+#: Built segmenters, by cache directory: a new word set's tokenizer copies one of them.
+_built: dict[Path, weakref.WeakSet[Segmenter]] = {}
+_built_lock = threading.Lock()
+#: What ``undo`` records for a key the main dictionary did not have.
+_ABSENT = -1
 
 
-def _base(directory: Path) -> jieba.Tokenizer:
-    """jieba's main dictionary, loaded once per process (and cache directory); never given words."""
-    with _bases_lock:
-        tk = _bases.get(directory)
-        if tk is None:
-            tk = jieba.Tokenizer()
-            _initialize(tk, directory)
-            _bases[directory] = tk
-        return tk
+def _donor(directory: Path) -> Segmenter | None:
+    with _built_lock:
+        for seg in _built.get(directory, ()):
+            return seg
+    return None
+
+
+def _main_dictionary(directory: Path) -> tuple[dict[str, int], int]:
+    """jieba's main prefix dictionary and total, as a new dict: copied from a built segmenter
+    with its words taken back out, or read from disk when none is alive."""
+    donor = _donor(directory)
+    if donor is None or donor._tk is None:
+        tk = jieba.Tokenizer()
+        _initialize(tk, directory)
+        return tk.FREQ, tk.total
+    freq = dict(donor._tk.FREQ)
+    for key, old in donor._undo.items():
+        if old == _ABSENT:
+            del freq[key]
+        else:
+            freq[key] = old
+    return freq, donor._main_total
 
 
 def _clean(words: Iterable[str]) -> list[str]:
@@ -100,9 +119,6 @@ class Segmenter:
     classifier read from the on-disk cache) does not wait for it.
     """
 
-    #: Never changes (a segmenter never learns words); kept for featurizers that key on it.
-    version = 0
-
     def __init__(
         self,
         words: Iterable[str] = (),
@@ -119,6 +135,9 @@ class Segmenter:
         self.lazy = lazy
         self.digest = _digest(self.words)
         self._tk: jieba.Tokenizer | None = None
+        #: What this segmenter's words replaced in the main dictionary (``_ABSENT``: nothing).
+        self._undo: dict[str, int] = {}
+        self._main_total = 0
         self._lock = threading.Lock()
         if not lazy:
             self._tokenizer()
@@ -159,15 +178,29 @@ class Segmenter:
         if tk is None:
             with self._lock:
                 if self._tk is None:
-                    base = _base(self.cache_dir)
-                    tk = jieba.Tokenizer()
-                    # A copy of the main dictionary, not a second read of it (10 ms instead of 600).
-                    tk.FREQ, tk.total = dict(base.FREQ), base.total
-                    tk.initialized = True
-                    for w, freq in self.words.items():
-                        tk.add_word(w, freq=freq)
-                    self._tk = tk
+                    self._tk = self._build()
                 tk = self._tk
+        return tk
+
+    def _build(self) -> jieba.Tokenizer:
+        freq, total = _main_dictionary(self.cache_dir)
+        self._main_total = total
+        undo = self._undo
+        for word, f in self.words.items():
+            # what jieba's add_word does (the word, then each prefix it lacks as 0), remembering
+            # the main dictionary's values so that the next word set can start from this copy
+            for end in range(len(word), 0, -1):
+                key = word[:end]
+                if key not in undo:
+                    undo[key] = freq.get(key, _ABSENT)
+            freq[word] = f
+            total += f
+            for end in range(1, len(word)):
+                freq.setdefault(word[:end], 0)
+        tk = jieba.Tokenizer()
+        tk.FREQ, tk.total, tk.initialized = freq, total, True
+        with _built_lock:
+            _built.setdefault(self.cache_dir, weakref.WeakSet()).add(self)
         return tk
 
     def prepare(self) -> None:

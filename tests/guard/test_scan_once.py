@@ -4,8 +4,6 @@ once per suggest — with exactly the flags and alerts of running every pattern 
 
 from __future__ import annotations
 
-import re
-
 import app.guard.scanner as matcher_module
 import app.guard.text_views as views_module
 from app import PROJECT_ROOT
@@ -13,7 +11,7 @@ from app.content.files import load_content
 from app.engine.assistant import Assistant
 from app.guard.guard import Guard
 from app.guard.prefilter import required_literals
-from app.guard.rules import parse_rule
+from app.guard.rules import Pattern, parse_rule
 from app.rendering.renderer import Renderer
 from app.shop import ShopProfile
 
@@ -77,7 +75,7 @@ def test_a_clean_reply_runs_few_patterns(guard) -> None:
 
 def test_what_a_pattern_needs_found_before_it_runs() -> None:
     def needs(regex: str):
-        return required_literals(re.compile(regex, re.IGNORECASE))
+        return required_literals(Pattern(regex, regex))
 
     both = {a + b + c for a in ("给您", "帮您") for b in ("发", "安排") for c in ("韵达", "中通")}
     assert needs(r"(?:给您|帮您)(?:发|安排)(?:韵达|中通)") == (both,)  # the whole, spelt out
