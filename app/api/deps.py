@@ -8,11 +8,14 @@ uses is in its signature.  They only read app state (never the database), so the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
 
+from app import stats as statistics
 from app.api.errors import ProblemError
 from app.api.logins import LoginGuard
 from app.config import Settings, ShopDirectory
@@ -80,3 +83,28 @@ def resolve_shop(shops: ShopDirectory, key: str | None, override: ShopProfile | 
             [{"field": "shop_key", "message": f"可选：{', '.join(shops.shops)}"}],
         )
     return shops.resolve(key, override)
+
+
+@dataclass(frozen=True)
+class PeriodQuery:
+    """The days and shop a report is asked for: ``?from=&to=&shop=`` (days in Beijing time, both included)."""
+
+    first: date
+    last: date
+    shop: str | None
+
+
+def get_period(
+    from_: str | None = Query(None, alias="from", max_length=20, description="起始日期（含），YYYY-MM-DD；默认 to 之前 30 天"),
+    to: str | None = Query(None, max_length=20, description="结束日期（含），YYYY-MM-DD；默认今天（北京时间）"),
+    shop: str | None = Query(None, max_length=64, description="只看这个店铺（店铺的 key）；默认全部"),
+) -> PeriodQuery:
+    """``app.stats.period`` over the query, its error as a 422 naming the field (for /v1/stats and /v1/inbox)."""
+    try:
+        first, last = statistics.period(from_, to)
+    except statistics.PeriodError as e:
+        raise ProblemError(422, e.detail, [{"field": e.field, "message": e.message}]) from None
+    return PeriodQuery(first, last, shop or None)
+
+
+PeriodDep = Annotated[PeriodQuery, Depends(get_period)]

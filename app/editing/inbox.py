@@ -367,7 +367,6 @@ def _featurizer_copy(live: Featurizer) -> Featurizer:
     """A featurizer with the live one's cached training features: the candidate featurizes only
     the new examples, and never changes the cache a rebuild of the served engine may be using."""
     copy = Featurizer(live.segmenter, live.ngrams)
-    copy._version = live._version
     copy._cache = dict(live._cache)  # one C-level copy: safe while another thread adds entries
     return copy
 

@@ -23,10 +23,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app import stats as statistics
-from app.api.deps import AssistantDep, ShopsDep
+from app.api.deps import AssistantDep, ShopsDep, get_period
 from app.api.errors import ProblemError
 from app.api.recording import EventsDep
-from app.api.routes import feedback
 from app.config import ShopDirectory
 from app.engine.assistant import Assistant
 from app.store.events import EventRecorder
@@ -204,8 +203,8 @@ def _figures(
     events: EventRecorder, assistant: Assistant, first: str | None, last: str | None, shop: str | None
 ) -> dict:
     """The JSON of ``GET /v1/stats`` for these filters (ProblemError naming the field of a bad date)."""
-    start, end = feedback.period(first, last)
-    return statistics.figures(events.store, assistant.pack, start, end, shop)
+    asked = get_period(first, last, shop)
+    return statistics.figures(events.store, assistant.pack, asked.first, asked.last, asked.shop)
 
 
 def _quick_picks(today: date, shop: str | None) -> list[dict]:

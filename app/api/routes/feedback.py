@@ -13,15 +13,14 @@ store work runs in the thread pool, never on the event loop.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app import stats as statistics
 from app.api.auth import AgentDep, EditorDep
-from app.api.deps import AssistantDep
+from app.api.deps import AssistantDep, PeriodDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.recording import EventsDep
 from app.api.schemas import STRICT
@@ -165,14 +164,6 @@ class StatsResponse(BaseModel):
     by_month: list[MonthCount]
 
 
-def period(start: str | None, end: str | None) -> tuple[date, date]:
-    """``app.stats.period``, its error as a 422 naming the field."""
-    try:
-        return statistics.period(start, end)
-    except statistics.PeriodError as e:
-        raise ProblemError(422, e.detail, [{"field": e.field, "message": e.message}]) from None
-
-
 @router.get(
     "/stats", response_model=StatsResponse, response_model_by_alias=True, summary="统计：问题分类、采用率、合规提示（编辑角色）"
 )
@@ -180,9 +171,6 @@ def stats(
     events: EventsDep,
     engine: AssistantDep,
     _: EditorDep,
-    from_: str | None = Query(None, alias="from", max_length=20, description="起始日期（含），YYYY-MM-DD；默认 to 之前 30 天"),
-    to: str | None = Query(None, max_length=20, description="结束日期（含），YYYY-MM-DD；默认今天（北京时间）"),
-    shop: str | None = Query(None, max_length=64, description="只看这个店铺（店铺的 key）；默认全部"),
+    asked: PeriodDep,
 ) -> dict:
-    first, last = period(from_, to)
-    return statistics.figures(events.store, engine.pack, first, last, shop or None)
+    return statistics.figures(events.store, engine.pack, asked.first, asked.last, asked.shop)

@@ -20,10 +20,9 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from app.api.auth import EditorDep
-from app.api.deps import AssistantDep, ContentDep, HolderDep, SettingsDep, StoreEngineDep
+from app.api.deps import AssistantDep, ContentDep, HolderDep, PeriodDep, SettingsDep, StoreEngineDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.routes.documents import LIVE_WAIT_S, etag, resolve_base
-from app.api.routes.feedback import period
 from app.api.schemas import MAX_DB_INT, STRICT
 from app.config import Settings
 from app.content.models import ID_RE, IntentSpec, Priority
@@ -105,14 +104,12 @@ def inbox(
     store_engine: StoreEngineDep,
     engine: AssistantDep,
     _: EditorDep,
-    from_: str | None = Query(None, alias="from", max_length=20, description="起始日期（含），YYYY-MM-DD；默认 to 之前 30 天"),
-    to: str | None = Query(None, max_length=20, description="结束日期（含），YYYY-MM-DD；默认今天（北京时间）"),
+    asked: PeriodDep,
     kind: str | None = Query(
         None, max_length=60, description="no_match、low_confidence、dismissed，可用逗号连写；默认全部"
     ),
-    shop: str | None = Query(None, max_length=64, description="只看这个店铺"),
 ) -> dict:
-    first, last = period(from_, to)
+    first, last, shop = asked.first, asked.last, asked.shop
     kinds = tuple(k.strip() for k in (kind or "").split(",") if k.strip()) or INBOX_KINDS
     wrong = [k for k in kinds if k not in INBOX_KINDS]
     if wrong:
