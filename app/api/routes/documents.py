@@ -12,15 +12,16 @@ and takes effect for the next request at once.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import AgentDep, Principal, require
-from app.api.deps import AssistantDep
+from app.api.deps import AssistantDep, ContentDep, HolderDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.schemas import MAX_DB_INT
 from app.editing.publishing import conflict_report, draft_key
 from app.editing.validate import Kind, validate
+from app.engine.holder import AssistantHolder
 from app.store.content import ContentStore
 from app.store.errors import Conflict, NotFound
 
@@ -68,11 +69,6 @@ class RollbackBody(BaseModel):
     comment: str = Field("", max_length=200)
 
 
-def get_store(request: Request) -> ContentStore:
-    return request.app.state.store
-
-
-StoreDep = Annotated[ContentStore, Depends(get_store)]
 #: Version numbers in paths and queries: bounded like the store's 32-bit columns, so 2**70 is a 422, not a 500.
 VersionPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="版本号")]
 IfMatch = Annotated[str | None, Header(description='基于的版本号，如 "3"（已过期返回 412）')]
@@ -159,10 +155,9 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             )
         return result
 
-    def saved(request: Request, response: Response, v, status: int = 200) -> dict:
+    def saved(holder: AssistantHolder, response: Response, v, status: int = 200) -> dict:
         # The save is committed; answer once the engine serves it (a template edit: milliseconds),
         # or after LIVE_WAIT_S with live=false while the rebuild (retraining) goes on.
-        holder = request.app.state.holder
         live = holder.wait(holder.refresh_soon(), LIVE_WAIT_S)
         response.status_code = status
         response.headers["ETag"] = etag(v.version)
@@ -170,7 +165,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
 
     @router.get("", summary=f"{label}列表")
     def list_docs(
-        store: StoreDep, engine: AssistantDep, _: Reader, q: str | None = None, intent: str | None = None,
+        store: ContentDep, engine: AssistantDep, _: Reader, q: str | None = None, intent: str | None = None,
         include_deleted: Annotated[bool, Query(description="也列出已删除的（历史仍在，可回滚恢复）")] = False,
     ) -> dict:
         drafts = {d.key: d for d in store.drafts(kind)}
@@ -195,16 +190,16 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return {plural: items, "drafts": unpublished}
 
     @router.post("", status_code=201, summary=f"新建{label}", responses=problem_responses(403, 409))
-    def create(body: SaveBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep, who: Writer) -> dict:
+    def create(body: SaveBody, holder: HolderDep, response: Response, store: ContentDep, engine: AssistantDep, who: Writer) -> dict:
         result = checked(engine, body, None)
         try:
             v = store.save(kind, result.key, body.source, author=who.name, comment=body.comment or "新建", base_version=None)
         except Conflict as c:
             raise ProblemError(409, f"{label} {result.key} 已存在（当前第{c.current_version}版），请改用 PUT", current_version=c.current_version) from None
-        return saved(request, response, v, 201)
+        return saved(holder, response, v, 201)
 
     @router.get("/{key:path}/versions", summary=f"{label}的版本历史", responses=problem_responses(404))
-    def history(key: str, store: StoreDep, _: Reader) -> dict:
+    def history(key: str, store: ContentDep, _: Reader) -> dict:
         versions = store.history(kind, key)
         if not versions:
             raise ProblemError(404, f"没有这个{label}：{key}")
@@ -212,7 +207,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
                 "draft": _draft_info(store.get_draft(kind, key))}
 
     @router.get("/{key:path}/versions/{version}", summary=f"{label}的某个版本", responses=problem_responses(404))
-    def one_version(key: str, version: VersionPath, store: StoreDep, _: Reader) -> dict:
+    def one_version(key: str, version: VersionPath, store: ContentDep, _: Reader) -> dict:
         v = store.get(kind, key, version)
         if v is None:
             raise ProblemError(404, f"{label} {key} 没有第{version}版")
@@ -220,7 +215,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
 
     @router.get("/{key:path}/diff", summary=f"比较{label}的两个版本", responses=problem_responses(404))
     def diff(
-        key: str, store: StoreDep, _: Reader,
+        key: str, store: ContentDep, _: Reader,
         a: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="旧版本号")],
         b: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="新版本号")],
     ) -> dict:
@@ -231,7 +226,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return {"id": key, "from": a, "to": b, "diff": text, "lines": store.diff_lines(kind, key, a, b)}
 
     @router.post("/draft", status_code=201, summary=f"把新{label}存为草稿（不生效）", responses=problem_responses(403, 409))
-    def new_draft(body: DraftBody, store: StoreDep, who: Writer) -> dict:
+    def new_draft(body: DraftBody, store: ContentDep, who: Writer) -> dict:
         key = draft_key(body.source)
         if key is None:
             raise ProblemError(422, f"草稿需要写明{label}的 id（例如 id: thanks/new_reply，只用字母、数字、下划线和 /）",
@@ -245,14 +240,14 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return _draft_dict(store.save_draft(kind, key, body.source, author=who.name, base_version=None))
 
     @router.get("/{key:path}/draft", summary=f"读取{label}的草稿", responses=problem_responses(403, 404))
-    def read_draft(key: str, store: StoreDep, _: Writer) -> dict:  # not approved yet: for the editors only
+    def read_draft(key: str, store: ContentDep, _: Writer) -> dict:  # not approved yet: for the editors only
         d = store.get_draft(kind, key)
         if d is None:
             raise ProblemError(404, f"{label} {key} 没有草稿")
         return _draft_dict(d)
 
     @router.put("/{key:path}/draft", summary=f"保存{label}的草稿（不生效）", responses=problem_responses(403, 404, 409))
-    def save_draft(key: str, body: DraftBody, store: StoreDep, who: Writer) -> dict:
+    def save_draft(key: str, body: DraftBody, store: ContentDep, who: Writer) -> dict:
         declared = draft_key(body.source)
         if declared is not None and declared != key:
             raise ProblemError(422, f"草稿里的 id 应为 {key}", [{"field": "source", "message": f"id 不能改成 {declared}"}])
@@ -270,14 +265,14 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         return _draft_dict(d)
 
     @router.delete("/{key:path}/draft", summary=f"丢弃{label}的草稿", responses=problem_responses(403, 404))
-    def discard_draft(key: str, store: StoreDep, _: Writer) -> dict:
+    def discard_draft(key: str, store: ContentDep, _: Writer) -> dict:
         if not store.discard_draft(kind, key):
             raise ProblemError(404, f"{label} {key} 没有草稿")
         return {"id": key, "discarded": True}
 
     @router.post("/{key:path}/publish", summary=f"发布{label}（草稿或给出的全文，检查同保存）", responses=writes)
     def publish(
-        key: str, body: PublishBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep,
+        key: str, body: PublishBody, holder: HolderDep, response: Response, store: ContentDep, engine: AssistantDep,
         who: Writer, if_match: IfMatch = None,
     ) -> dict:
         source = body.source
@@ -299,11 +294,11 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
                            base_version=base, discard_draft=True)
         except Conflict as c:
             raise _conflict(label, key, c, if_match is not None) from None
-        return saved(request, response, v, 201 if live is None else 200)
+        return saved(holder, response, v, 201 if live is None else 200)
 
     @router.post("/{key:path}/merge", summary=f"{label}保存冲突时：对方改了什么，以及与您的修改合并的结果",
                  responses=problem_responses(403, 404))
-    def merge(key: str, body: MergeBody, store: StoreDep, _: Writer) -> dict:
+    def merge(key: str, body: MergeBody, store: ContentDep, _: Writer) -> dict:
         try:
             report = conflict_report(store, kind, key, body.base_version, body.source)
         except NotFound:
@@ -313,7 +308,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
 
     @router.post("/{key:path}/rollback", summary=f"把{label}回滚到旧版本（生成新版本）", responses=writes)
     def rollback(
-        key: str, body: RollbackBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep,
+        key: str, body: RollbackBody, holder: HolderDep, response: Response, store: ContentDep, engine: AssistantDep,
         who: Writer, if_match: IfMatch = None,
     ) -> dict:
         base = resolve_base(if_match, body.base_version, "回滚")
@@ -326,17 +321,17 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             v = store.rollback(kind, key, body.version, author=who.name, base_version=base)
         except Conflict as c:
             raise _conflict(label, key, c, if_match is not None) from None
-        return saved(request, response, v)
+        return saved(holder, response, v)
 
     @router.get("/{key:path}", summary=f"读取{label}", responses=problem_responses(404))
-    def read(key: str, response: Response, store: StoreDep, engine: AssistantDep, _: Reader) -> dict:
+    def read(key: str, response: Response, store: ContentDep, engine: AssistantDep, _: Reader) -> dict:
         v = current(store, key)
         response.headers["ETag"] = etag(v.version)
         return {"id": key, "source": v.body, **_version_dict(v), "draft": _draft_info(store.get_draft(kind, key))}
 
     @router.put("/{key:path}", summary=f"修改{label}（需带版本）", responses=writes)
     def update(
-        key: str, body: SaveBody, request: Request, response: Response, store: StoreDep, engine: AssistantDep,
+        key: str, body: SaveBody, holder: HolderDep, response: Response, store: ContentDep, engine: AssistantDep,
         who: Writer, if_match: IfMatch = None,
     ) -> dict:
         base = resolve_base(if_match, body.base_version, "修改")
@@ -346,11 +341,11 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             v = store.save(kind, key, body.source, author=who.name, comment=body.comment, base_version=base)
         except Conflict as c:
             raise _conflict(label, key, c, if_match is not None) from None
-        return saved(request, response, v)
+        return saved(holder, response, v)
 
     @router.delete("/{key:path}", summary=f"删除{label}（保留历史）", responses=writes)
     def delete(
-        key: str, request: Request, response: Response, store: StoreDep, engine: AssistantDep, who: Writer,
+        key: str, holder: HolderDep, response: Response, store: ContentDep, engine: AssistantDep, who: Writer,
         if_match: IfMatch = None,
         base_version: Annotated[int | None, Query(ge=0, le=MAX_DB_INT, description="基于的版本号（或用 If-Match 头）")] = None,
     ) -> dict:
@@ -364,7 +359,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
             v = store.delete(kind, key, author=who.name, base_version=base)
         except Conflict as c:
             raise _conflict(label, key, c, if_match is not None) from None
-        return saved(request, response, v)
+        return saved(holder, response, v)
 
     return router
 

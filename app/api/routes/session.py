@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.auth import SESSION_COOKIE, same_site
-from app.api.deps import AccountsDep, LoginsDep
+from app.api.deps import AccountsDep, LoginsDep, SettingsDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.logins import LoginRefused
+from app.config import Settings
 from app.store.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH
 
 router = APIRouter(prefix="/v1", tags=["登录"])
@@ -32,9 +33,8 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, description="密码")
 
 
-def set_session_cookie(request: Request, response: Response, token: str) -> None:
+def set_session_cookie(settings: Settings, response: Response, token: str) -> None:
     """The session cookie, as every sign-in sets it (``/login``, ``/setup``, ``POST /v1/session``)."""
-    settings = request.app.state.settings
     response.set_cookie(
         SESSION_COOKIE, token, max_age=settings.session_hours * 3600, httponly=True,
         samesite="lax", secure=settings.secure_cookies, path="/",
@@ -42,7 +42,9 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 
 @router.post("/session", summary="登录（JSON），返回新的 CSRF 令牌", responses=problem_responses(401, 403, 423, 429, 503))
-async def sign_in(body: LoginBody, request: Request, response: Response, logins: LoginsDep, accounts: AccountsDep) -> dict:
+async def sign_in(
+    body: LoginBody, request: Request, response: Response, logins: LoginsDep, accounts: AccountsDep, settings: SettingsDep
+) -> dict:
     if not same_site(request):
         raise ProblemError(403, "跨站请求已被拒绝（CSRF 防护）")
     client = request.client.host if request.client else "unknown"
@@ -53,5 +55,5 @@ async def sign_in(body: LoginBody, request: Request, response: Response, logins:
         errors = [{"field": field, "message": refused.detail}] if field else None
         raise ProblemError(refused.status, refused.detail, errors, headers=refused.headers or None) from None
     token, csrf = await run_in_threadpool(accounts.create_session, user.username)
-    set_session_cookie(request, response, token)
+    set_session_cookie(settings, response, token)
     return {"username": user.username, "role": user.role, "csrf_token": csrf}
