@@ -344,6 +344,14 @@ class EventStore:
             }
             return insert_ignore(s, FeedbackRow.__table__, values)
 
+    def retract(self, suggestion_id: str, action: Action) -> bool:
+        """Take back a reported action (an agent's 撤销 after 不合适); False if it was not reported."""
+        with transaction(self._engine) as s:
+            gone = s.execute(
+                delete(FeedbackRow).where(FeedbackRow.suggestion_id == suggestion_id, FeedbackRow.action == action)
+            )
+            return bool(gone.rowcount)
+
     def delete_older_than(self, cutoff: datetime) -> int:
         """Delete events (with their suggestions and feedback) from before ``cutoff``; how many events."""
         deleted = 0
@@ -583,6 +591,16 @@ class EventRecorder:
     def pending(self) -> int:
         with self._lock:
             return len(self._suggests) + len(self._checks)
+
+    def retract(self, suggestion_id: str, action: Action) -> bool:
+        """``EventStore.retract``, after writing the suggestion's event if it is still queued."""
+        if not self.enabled:
+            return False
+        with self._lock:
+            queued = suggestion_id in self._pending_ids
+        if queued:
+            self.flush()
+        return self.store.retract(suggestion_id, action)
 
     def feedback(
         self, suggestion_id: str, action: Action, final_text: str | None = None, reason: str | None = None

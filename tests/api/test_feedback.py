@@ -244,3 +244,25 @@ def test_the_message_is_stored_masked(fresh_app, fresh_client, agent):
     assert any("139****5678" in m for m in messages)
     assert not any("13912345678" in m or "3312456789012" in m for m in messages)
     assert data["suggestions"]
+
+
+def test_an_undone_dismissal_is_taken_back(fresh_app, fresh_client, agent, editor):
+    data = suggest(fresh_client, agent, TWO_PROBLEMS, shop_key="default")
+    card = data["suggestions"][0]
+
+    def dismissed() -> int:
+        fresh_app.state.events.flush()
+        rows = {r["template_id"]: r for r in fresh_client.get("/v1/stats", headers=editor).json()["by_template"]}
+        return rows[card["template_id"]]["dismissed"] if card["template_id"] in rows else 0
+
+    before = dismissed()
+    assert send(fresh_client, agent, card["suggestion_id"], "dismissed", reason="语气不对").json() == {"counted": True}
+    assert dismissed() == before + 1
+    url = f"/v1/feedback/{card['suggestion_id']}/dismissed"
+    assert fresh_client.delete(url, headers=agent).json() == {"counted": True}  # 撤销
+    assert dismissed() == before
+    assert fresh_client.delete(url, headers=agent).json() == {"counted": False}  # nothing left to take back
+    # dismissed again later: counted again
+    assert send(fresh_client, agent, card["suggestion_id"], "dismissed").json() == {"counted": True}
+    assert dismissed() == before + 1
+    assert fresh_client.delete(url).status_code == 401

@@ -118,14 +118,22 @@ def test_a_suggestion_dismissed_with_a_reason_shows_in_the_dismiss_reasons(page,
     page.wait_for_timeout(200)
     assert [(b["action"], b.get("reason")) for b in sent] == [("dismissed", "语气不对")]
 
-    # 撤销 brings the card back, usable again
-    page.keyboard.press("Enter")
+    # 撤销 brings the card back, usable again, and takes the 不合适 back
+    with page.expect_request(lambda r: r.method == "DELETE" and r.url.endswith("/dismissed")) as undone:
+        page.keyboard.press("Enter")
+    assert undone.value.response().ok
     assert card.locator(".text").is_visible() and "dismissed" not in card.get_attribute("class")
     assert button.evaluate("b => b === document.activeElement")
+    # dismissed again, for another reason: only this one counts
+    button.click()
+    card.get_by_role("button", name="不相关").click()
+    page.wait_for_timeout(200)
+    assert [(b["action"], b.get("reason")) for b in sent] == [("dismissed", "语气不对"), ("dismissed", "不相关")]
 
     login(page, EDITOR, "/stats")
-    old = int(before["语气不对"][1]) if "语气不对" in before else 0
-    rows = _wait_for_stats(page, "dismiss_reasons", lambda r: "语气不对" in r and int(r["语气不对"][1]) > old)
-    assert "语气不对" in rows and int(rows["语气不对"][1]) == old + 1
+    old = int(before["不相关"][1]) if "不相关" in before else 0
+    rows = _wait_for_stats(page, "dismiss_reasons", lambda r: "不相关" in r and int(r["不相关"][1]) > old)
+    assert int(rows["不相关"][1]) == old + 1
+    assert rows.get("语气不对") == before.get("语气不对")  # taken back by 撤销
     by_template = _table(page, "by_template")
     assert _dismissed(by_template.get(template)) == _dismissed(before_templates.get(template)) + 1

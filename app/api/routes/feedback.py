@@ -13,9 +13,9 @@ store work runs in the thread pool, never on the event loop.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from app import stats as statistics
@@ -62,6 +62,18 @@ def feedback(body: FeedbackRequest, events: EventsDep, _: AgentDep) -> dict:
             [{"field": "suggestion_id", "message": "不存在"}],
         ) from None
     return {"counted": counted}
+
+
+@router.delete(
+    "/feedback/{suggestion_id}/dismissed", response_model=FeedbackResponse,
+    summary="撤销“不合适”：这条建议不再算作被拒（统计、排序和收件箱随之更新）",
+)
+def retract_dismissal(
+    suggestion_id: Annotated[str, Path(min_length=1, max_length=SUGGESTION_ID_LEN, description="建议回复的编号")],
+    events: EventsDep,
+    _: AgentDep,
+) -> dict:
+    return {"counted": events.retract(suggestion_id, "dismissed")}
 
 
 # -- statistics ----------------------------------------------------------------------------------

@@ -371,7 +371,8 @@
       dismiss.closest(".suggestion").classList.add("dismissed");
       undo.focus();
     }
-    undo.addEventListener("click", () => { // the card comes back; what was reported stays reported
+    undo.addEventListener("click", () => { // the card comes back, and the 不合适 is taken back
+      if (card.suggestion_id) api("DELETE", `/v1/feedback/${encodeURIComponent(card.suggestion_id)}/dismissed`).catch(() => {});
       card.dismissed = false;
       note.hidden = true;
       dismiss.closest(".suggestion").classList.remove("dismissed");
