@@ -16,12 +16,12 @@ from __future__ import annotations
 import difflib
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.content.kinds import Kind
 from app.content.problems import Problem, yaml_problem
+from app.text.lexicon import DOMAIN_FREQ
 
 FRONT_MATTER = "---"
 MAX_ITEMS = 2000
@@ -98,7 +98,65 @@ class RuleFields(BaseModel):
     exceptions: list[str] = Field(default_factory=list, max_length=500, description="例外（高级）")
 
 
-FIELDS: dict[str, type[BaseModel]] = {"template": TemplateFields, "intent": IntentFields, "rule": RuleFields}
+# The word lists and the variables (admin): each row carries ``at``, its place in the file as read,
+# so that an edited row is changed in place (its comments kept) and a new row (``at`` null) is added.
+
+#: A word as a list item: no spaces in it (the form splits what is pasted), none starting a comment.
+Word = Annotated[str, Field(max_length=64, pattern=r"^([^\s#]\S*)?$")]
+RowAt = Field(None, ge=0, le=MAX_ITEMS, description="这一行在文件里的位置（读出时给出，新加的行为 null）")
+
+
+class CourierRow(BaseModel):
+    model_config = _STRICT
+
+    name: str = Field("", max_length=64, description="快递公司名称（店铺设置 carriers 里用的名字）")
+    aliases: list[Word] = Field(default_factory=list, max_length=200, description="别名：买家和客服的其他写法")
+    tracking_prefixes: list[Word] = Field(default_factory=list, max_length=50, description="运单号开头，如 SF")
+    at: int | None = RowAt
+
+
+class CouriersFields(BaseModel):
+    model_config = _STRICT
+
+    couriers: list[CourierRow] = Field(default_factory=list, max_length=500, description="快递公司")
+
+
+class DomainFields(BaseModel):
+    model_config = _STRICT
+
+    words: list[Word] = Field(default_factory=list, max_length=10_000, description="行业词（分词时保持完整）")
+
+
+class VariableRow(BaseModel):
+    model_config = _STRICT
+
+    name: str = Field("", max_length=64, description="变量名（模板里写 {{ 变量名 }}）")
+    label: str = Field("", max_length=64, description="中文名：没有填时显示为【中文名】")
+    sample: str = Field("", max_length=MAX_TEXT, description="示例值（编辑器预览用）")
+    description: str = Field("", max_length=MAX_TEXT, description="说明")
+    at: int | None = RowAt
+
+
+class VariablesFields(BaseModel):
+    model_config = _STRICT
+
+    variables: list[VariableRow] = Field(default_factory=list, max_length=500, description="变量")
+
+
+#: What a form edits: a document kind, or one of the word lists (``lexicon`` documents by key).
+FormKind = Literal["template", "intent", "rule", "couriers", "domain", "variables"]
+
+FIELDS: dict[str, type[BaseModel]] = {
+    "template": TemplateFields, "intent": IntentFields, "rule": RuleFields,
+    "couriers": CouriersFields, "domain": DomainFields, "variables": VariablesFields,
+}
+
+
+def form_kind(kind: str, key: str | None) -> str | None:
+    """The form a document is edited in (``None``: only as its file text, like the promise lexicon)."""
+    if kind == "lexicon":
+        return key if key in ("couriers", "domain") else None
+    return kind if kind in FIELDS else None
 
 
 @dataclass
@@ -233,11 +291,13 @@ _ORDER = {
     "intent": ["id", "label", "category", "priority", "description", "examples", "keywords"],
     "rule": ["id", "severity", "title", "message", "suggestion", "specificity", "enabled", "define", "phrases",
              "patterns", "exceptions", "examples"],
+    "couriers": ["name", "aliases", "tracking_prefixes"],
+    "variables": ["name", "label", "sample", "description"],
 }
 
 
 #: Short lists the bundled files write on one line (``tags: [标准, 简短]``).
-_FLOW = ("tags", "variables", "keywords", "phrases")
+_FLOW = ("tags", "variables", "keywords", "phrases", "aliases", "tracking_prefixes")
 
 
 def _put(doc, kind: str, key: str, value: Any, empty_absent: bool = True) -> None:
@@ -356,9 +416,56 @@ def _rule_fields(doc) -> dict:
     }
 
 
-def read_form(kind: Kind, source: str) -> FormRead:
+def _rows(doc, key: str, what: str) -> list:
+    """The items of a word list's top-level list (``couriers:``, ``variables:``), each a mapping."""
+    items = doc.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise _unreadable(1, f"「{key}」应是一个列表", f"每个{what}另起一行，以「- name: …」开头")
+    lines = getattr(getattr(items, "lc", None), "data", {})
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            line = lines[i][0] + 1 if i in lines else 1
+            raise _unreadable(line, f"第 {i + 1} 个{what}应写成「- name: …」", "请在“源文件”中修改")
+    return list(items)
+
+
+def _courier_fields(doc) -> dict:
+    return {"couriers": [
+        {"name": _text(c.get("name")), "aliases": _texts(c.get("aliases")),
+         "tracking_prefixes": _texts(c.get("tracking_prefixes")), "at": i}
+        for i, c in enumerate(_rows(doc, "couriers", "快递"))
+    ]}
+
+
+def _variable_fields(doc) -> dict:
+    return {"variables": [
+        {"name": _text(v.get("name")), "label": _text(v.get("label")), "sample": _text(v.get("sample")),
+         "description": _text(v.get("description")), "at": i}
+        for i, v in enumerate(_rows(doc, "variables", "变量"))
+    ]}
+
+
+def _domain_lines(source: str) -> list[tuple[int, str]]:
+    """The word lines of a domain dictionary (``词 [词频] [词性]``): (line index, the word as written)."""
+    out = []
+    for i, raw in enumerate(source.splitlines(keepends=True)):
+        line = raw.strip().lstrip("\ufeff")
+        if line and not line.startswith("#"):
+            out.append((i, line.split()[0]))
+    return out
+
+
+def read_form(kind: FormKind, source: str) -> FormRead:
     """The form fields of ``source``, or the problems that keep it from being read."""
     try:
+        if kind == "domain":
+            return FormRead({"words": [w for _, w in _domain_lines(source)]})
+        if kind in ("couriers", "variables"):
+            doc, _, _ = _load(source)
+            doc = _mapping(doc)
+            return FormRead(_courier_fields(doc) if kind == "couriers" else _variable_fields(doc))
         if kind == "template":
             front, body = _split_template(source)
             meta, _, _ = _load(front, line_offset=1)
@@ -461,16 +568,137 @@ def _write_rule(doc, f: RuleFields) -> None:
                 ex[name] = _seq(items)
 
 
-def write_form(kind: Kind, source: str, fields: BaseModel) -> FormWrite:
+def _write_rows(doc, key: str, kind: str, rows: list, new_item, update) -> None:
+    """Make the list ``doc[key]`` the form's rows: a row read from the file (``at``) is its item
+    changed in place; a new row is a new item where the form has it; a row gone is deleted."""
+    originals = _rows(doc, key, "项")
+    wanted: list[tuple[str, Any]] = []
+    used: set[int] = set()
+    for row in rows:
+        if row.at is not None and row.at < len(originals) and row.at not in used:
+            used.add(row.at)
+            update(originals[row.at], row)
+            wanted.append((f"#{row.at}", originals[row.at]))
+        elif any(v for k, v in row.model_dump().items() if k != "at"):  # a row added but left blank: none
+            wanted.append((f"new{len(wanted)}", new_item(row)))
+    if key not in doc or doc[key] is None:
+        if not wanted:
+            return
+        doc[key] = _seq([])
+    seq = doc[key]
+    ops = difflib.SequenceMatcher(a=[f"#{i}" for i in range(len(originals))], b=[k for k, _ in wanted],
+                                  autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in reversed(ops):
+        if tag == "equal":
+            continue
+        for i in range(i2 - 1, i1 - 1, -1):
+            del seq[i]
+        for offset, (_, item) in enumerate(wanted[j1:j2]):
+            seq.insert(i1 + offset, item)
+
+
+def _set_or_drop(item, kind: str, key: str, value, keep_empty: bool = False) -> None:
+    """``item[key] = value`` as ``_put`` does it; an emptied optional value leaves the item."""
+    if value in ("", []) and not keep_empty:
+        if key in item:
+            del item[key]
+        return
+    _put(item, kind, key, value, empty_absent=False)
+
+
+def _update_courier(item, row: CourierRow) -> None:
+    _set_or_drop(item, "couriers", "name", row.name.strip(), keep_empty=True)
+    _set_or_drop(item, "couriers", "aliases", _filled(row.aliases))
+    _set_or_drop(item, "couriers", "tracking_prefixes", _filled(row.tracking_prefixes))
+
+
+def _new_courier(row: CourierRow):
+    from ruamel.yaml.comments import CommentedMap
+
+    item = CommentedMap(name=row.name.strip())
+    item["aliases"] = _seq(_filled(row.aliases), flow=True)
+    if _filled(row.tracking_prefixes):
+        item["tracking_prefixes"] = _seq(_filled(row.tracking_prefixes), flow=True)
+    return item
+
+
+def _update_variable(item, row: VariableRow) -> None:
+    for key in ("name", "label"):
+        _set_or_drop(item, "variables", key, getattr(row, key).strip(), keep_empty=True)
+    for key in ("sample", "description"):
+        _set_or_drop(item, "variables", key, getattr(row, key).strip())
+
+
+def _new_variable(row: VariableRow):
+    from ruamel.yaml.comments import CommentedMap
+
+    item = CommentedMap(name=row.name.strip(), label=row.label.strip())
+    for key in ("sample", "description"):
+        if getattr(row, key).strip():
+            item[key] = getattr(row, key).strip()
+    return item
+
+
+def _write_domain(source: str, f: DomainFields) -> str:
+    """The dictionary with the form's words: a kept word keeps its line (frequency, tag, comments
+    around it); an edited word changes only the word; a new one goes where the list has it."""
+    lines = source.splitlines(keepends=True)
+    at = _domain_lines(source)
+    old = [w for _, w in at]
+    new = _filled(f.words)
+    if new == old:
+        return source
+    buckets: list[list[str]] = [[line] for line in lines] + [[]]  # the last: after the file's end
+
+    def after(index: int, added: list[str]) -> None:
+        bucket = buckets[index]
+        if bucket and not bucket[-1].endswith("\n"):
+            bucket[-1] += "\n"
+        bucket.extend(added)
+
+    def changed(index: int, word: str) -> str:
+        raw = lines[index]
+        lead = len(raw) - len(raw.lstrip().lstrip("\ufeff").lstrip())
+        body = raw[lead:]
+        token = body.split()[0]
+        return raw[:lead] + word + body[len(token):]
+
+    for tag, i1, i2, j1, j2 in reversed(difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()):
+        if tag == "equal":
+            continue
+        olds, words = at[i1:i2], new[j1:j2]
+        for n, (index, _) in enumerate(olds):
+            buckets[index] = [changed(index, words[n])] if n < len(words) else []
+        added = [f"{w} {DOMAIN_FREQ}\n" for w in words[len(olds):]]
+        if not added:
+            continue
+        if olds:
+            after(olds[-1][0], added)
+        elif i1 > 0:
+            after(at[i1 - 1][0], added)
+        elif at:
+            buckets[at[0][0]] = added + buckets[at[0][0]]
+        else:
+            after(len(lines) - 1 if lines else len(lines), added)
+    return "".join(line for bucket in buckets for line in bucket)
+
+
+def write_form(kind: FormKind, source: str, fields: BaseModel) -> FormWrite:
     """``source`` with ``fields`` written into it; unchanged parts stay as they were, comments included."""
     try:
         if kind == "template":
             return FormWrite(_write_template(source, fields))  # type: ignore[arg-type]
+        if kind == "domain":
+            return FormWrite(_write_domain(source, fields))  # type: ignore[arg-type]
         doc, mi, si = _load(source)
         before = _plain(doc)
         doc = _mapping(doc)
         if kind == "intent":
             _write_intent(doc, fields)  # type: ignore[arg-type]
+        elif kind == "couriers":
+            _write_rows(doc, "couriers", kind, fields.couriers, _new_courier, _update_courier)  # type: ignore[attr-defined]
+        elif kind == "variables":
+            _write_rows(doc, "variables", kind, fields.variables, _new_variable, _update_variable)  # type: ignore[attr-defined]
         else:
             _write_rule(doc, fields)  # type: ignore[arg-type]
         if _plain(doc) == before:

@@ -57,9 +57,21 @@ def _promise_problems(source: str, engine: Assistant) -> list[dict]:
     return [p.as_dict() for p in lexicon_problems(engine.guard, "lexicon:promises", text=source)]
 
 
-def variables_problems(key: str | None, source: str) -> list[dict]:
-    """What keeps ``source`` from being saved as the variables document."""
+def variables_problems(key: str | None, source: str, engine: Assistant) -> list[dict]:
+    """What keeps ``source`` from being saved as the variables document: its own problems, and a
+    variable taken away that a served template still uses."""
     if key not in (None, "variables"):
         return [{"line": 1, "message": f"变量表只有一份，标识为 variables（不是 {key}）"}]
-    _, problems = parse_variables(source, "variables")
-    return [p.as_dict() for p in problems]
+    variables, problems = parse_variables(source, "variables")
+    if problems:
+        return [p.as_dict() for p in problems]
+    users: dict[str, list[str]] = {}
+    for tpl in engine.pack.templates.values():
+        for name in tpl.variables:
+            if name not in variables:
+                users.setdefault(name, []).append(tpl.id)
+    return [
+        {"line": 1, "message": f"变量「{name}」还有 {len(ids)} 个模板在用（{'、'.join(sorted(ids)[:3])}"
+                               f"{'…' if len(ids) > 3 else ''}），请先从这些模板里去掉它再删除"}
+        for name, ids in sorted(users.items())
+    ]

@@ -78,7 +78,7 @@ def validate(kind: Kind, source: str, engine: Assistant, context: dict | None = 
 
         out.key = key if kind == "lexicon" else key or "variables"
         out.problems = (
-            lexicon_document_problems(key, source, engine) if kind == "lexicon" else variables_problems(key, source)
+            lexicon_document_problems(key, source, engine) if kind == "lexicon" else variables_problems(key, source, engine)
         )
         return out
     if kind == "template":

@@ -136,6 +136,15 @@ def _courier_entries(text: str) -> list[dict]:
         if c["name"] in seen:
             raise LexiconError(line, f"快递「{c['name']}」重复出现")
         seen.add(c["name"])
+    owner: dict[str, str] = {}  # a name or alias (lower-cased) -> the courier that has it
+    for i, c in enumerate(entries):
+        for word in {c["name"].lower(), *(a.strip().lower() for a in c.get("aliases", []))}:
+            other = owner.setdefault(word, c["name"])
+            if other != c["name"]:
+                line = lines[i] if i < len(lines) else 1
+                raise LexiconError(
+                    line, f"「{word}」同时是快递「{other}」和「{c['name']}」的名称或别名；一个叫法只能对应一家快递"
+                )
     return entries
 
 

@@ -9,6 +9,7 @@ password work goes to ``LoginGuard``'s own threads.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,7 @@ from app.api.deps import AssistantDep, ContentDep
 from app.api.errors import ProblemError
 from app.api.logins import LoginRefused
 from app.api.routes.session import set_session_cookie
+from app.editing.forms import form_kind
 from app.editing.publishing import EditorState, editor_state
 from app.guard.severity import SEVERITY_NAMES
 from app.stats import STATS_TZ
@@ -111,7 +113,7 @@ def _safe_next(target: str | None) -> str:
 def _session_response(request: Request, username: str, target: str) -> RedirectResponse:
     token, _csrf = request.app.state.accounts.create_session(username)
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(request, response, token)
+    set_session_cookie(request.app.state.settings, response, token)
     return response
 
 
@@ -220,8 +222,9 @@ def _engine(request: Request):
     return request.app.state.holder.current()
 
 
-LABELS = {"template": "模板", "intent": "意图", "rule": "规则"}
-LIST_URLS = {"templates": "/editor", "intents": "/editor/intents", "rules": "/editor/rules"}
+LABELS = {"template": "模板", "intent": "意图", "rule": "规则", "lexicon": "词表", "variables": "变量表"}
+LIST_URLS = {"templates": "/editor", "intents": "/editor/intents", "rules": "/editor/rules", "lexicon": "/editor/lexicon",
+             "variables": "/editor/lexicon"}
 
 
 def local_time(at: datetime) -> str:
@@ -265,7 +268,8 @@ def templates_list(request: Request, who: SignedIn, store: ContentDep, engine: A
 
 
 def _edit_page(request: Request, who: Principal, store: ContentStore, plural: str, kind: str, key: str | None,
-               nav: str, title: str, source_label: str, write_role: str, new_source: str = ""):
+               nav: str, title: str, source_label: str, write_role: str, new_source: str = "", about: str = "",
+               source_intro: str = ""):
     """The editor for a document (``editing.publishing.editor_state``), or for a new one (``key`` None)."""
     state = EditorState(new_source, 0)
     if key is not None:
@@ -278,7 +282,8 @@ def _edit_page(request: Request, who: Principal, store: ContentStore, plural: st
                    source=state.source, title=title, source_label=source_label, can_edit=who.allows(write_role),
                    label=LABELS[kind], list_url=LIST_URLS[plural], published=state.published,
                    current_version=state.current_version, deleted=state.deleted,
-                   restore_version=state.restore_version, draft=state.draft)
+                   restore_version=state.restore_version, draft=state.draft, form_kind=form_kind(kind, key) or "",
+                   deletable=kind not in ("lexicon", "variables"), about=about, source_intro=source_intro)
 
 
 @router.get("/editor/templates/new", response_class=HTMLResponse)
@@ -344,6 +349,82 @@ def rule_new(request: Request, who: SignedIn, store: ContentDep):
 @router.get("/editor/rules/{key}", response_class=HTMLResponse)
 def rule_edit(request: Request, who: SignedIn, store: ContentDep, key: str):
     return _edit_page(request, who, store, "rules", "rule", key, "rules", f"风险规则：{key}", "规则文件（YAML）", "admin")
+
+
+# -- the word lists and the variables (admin) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WordList:
+    kind: str
+    key: str
+    title: str
+    about: str
+    source_label: str
+    source_intro: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"/editor/{self.kind}/{self.key}"
+
+
+WORD_LISTS = [
+    WordList("lexicon", "couriers", "快递公司",
+             "快递公司的名称、别名和运单号开头。快递检查（店铺合作的快递、答应买家发哪家）和从聊天里认出快递、运单号都用它。",
+             "快递公司词表（YAML：name 名称、aliases 别名、tracking_prefixes 运单号开头）"),
+    WordList("lexicon", "domain", "行业词",
+             "分词时要保持完整的词（如 运费险、菜鸟驿站、七天无理由），意图匹配和关键词才会把它们当作一个词。",
+             "行业词表（每行一个词，后面是词频和词性，如：色差 2000 n）"),
+    WordList("lexicon", "promises", "承诺用语",
+             "客服的哪些话算答应了买家（发哪家快递、哪天发货、补偿多少……）：记进承诺台账，后面的回复与它矛盾时提醒。",
+             "承诺词表（YAML）",
+             "承诺用语由正则表达式写成，暂时只能在源文件中修改。每一类承诺（kind）有：怎样算承诺（promise）、怎样算推翻"
+             "（refuse）、订单备注的写法（note），以及应找到（find）/不应找到（skip）的例句；发布前会逐条检查这些例句，"
+             "有一条不通过就不会发布。文件开头的注释说明了每个字段。"),
+    WordList("variables", "variables", "变量",
+             "模板里可以用的变量（订单号、买家昵称……）和它们的中文名：客服没有填的变量显示为【中文名】，示例值用于编辑器的预览。",
+             "变量表（YAML：name 变量名、label 中文名、sample 示例值、description 说明）"),
+]
+
+
+def _admin_only(request: Request, who: Principal):
+    """The 403 page for anyone but an admin (the word lists change what every reply is checked against)."""
+    if who.allows("admin"):
+        return None
+    return _render(request, "documents_list.html", who, 403, nav="lexicon", title="需要管理员权限", rows=[],
+                   headers=["—"], q="", can_edit=False, new_url="")
+
+
+@router.get("/editor/lexicon", response_class=HTMLResponse)
+def lexicon_list(request: Request, who: SignedIn, store: ContentDep):
+    if (refused := _admin_only(request, who)) is not None:
+        return refused
+    rows = []
+    for w in WORD_LISTS:
+        info = next((i for i in store.list(w.kind) if i.key == w.key), None)
+        rows.append({"list": w, "info": info, "draft": store.get_draft(w.kind, w.key)})
+    return _render(request, "lexicon_list.html", who, nav="lexicon", rows=rows)
+
+
+def _word_list_page(request: Request, who: Principal, store: ContentStore, kind: str, key: str):
+    if (refused := _admin_only(request, who)) is not None:
+        return refused
+    w = next((w for w in WORD_LISTS if w.kind == kind and w.key == key), None)
+    if w is None:
+        return _render(request, "documents_list.html", who, 404, nav="lexicon", title=f"没有这个词表：{key}", rows=[],
+                       headers=["名称"], q="", can_edit=False, new_url="")
+    return _edit_page(request, who, store, kind, kind, key, "lexicon", f"词库：{w.title}", w.source_label, "admin",
+                      about=w.about, source_intro=w.source_intro)
+
+
+@router.get("/editor/lexicon/{key}", response_class=HTMLResponse)
+def lexicon_edit(request: Request, who: SignedIn, store: ContentDep, key: str):
+    return _word_list_page(request, who, store, "lexicon", key)
+
+
+@router.get("/editor/variables/{key}", response_class=HTMLResponse)
+def variables_edit(request: Request, who: SignedIn, store: ContentDep, key: str):
+    return _word_list_page(request, who, store, "variables", key)
 
 
 @router.get("/admin", response_class=HTMLResponse)

@@ -1,5 +1,7 @@
 """The form views' JSON API: source ↔ fields, the intent example check and the rule tester."""
 
+import time
+
 import pytest
 
 from tests.helpers.http import bearer
@@ -103,3 +105,69 @@ def test_rule_tester_knows_the_courier_names(fresh_client, keys):
     text = "好的亲，给您发顺丰"
     r = fresh_client.post("/v1/rules/test", json={"source": rule, "text": text}, headers=bearer(keys["admin"]))
     assert [text[f["start"]:f["end"]] for f in r.json()["flags"]] == ["发顺丰"]
+
+
+WORD_LIST_FORMS = ["/v1/lexicon/couriers/form", "/v1/lexicon/domain/form", "/v1/variables/form"]
+
+
+@pytest.mark.parametrize("base", WORD_LIST_FORMS)
+def test_word_list_forms_are_for_admins(fresh_client, keys, base):
+    source = {"/v1/lexicon/couriers/form": "couriers:\n  - name: 顺丰\n    aliases: [sf]\n",
+              "/v1/lexicon/domain/form": "色差 2000 n\n",
+              "/v1/variables/form": "variables:\n  - name: order_id\n    label: 订单号\n"}[base]
+    for role in ("agent", "editor"):
+        r = fresh_client.post(f"{base}/read", json={"source": source}, headers=bearer(keys[role]))
+        assert r.status_code == 403, (role, r.text)
+    r = fresh_client.post(f"{base}/read", json={"source": source}, headers=bearer(keys["admin"]))
+    assert r.status_code == 200, r.text
+    fields = r.json()["fields"]
+    assert fresh_client.post(f"{base}/write", json={"source": source, "fields": fields},
+                             headers=bearer(keys["editor"])).status_code == 403
+    r = fresh_client.post(f"{base}/write", json={"source": source, "fields": fields}, headers=bearer(keys["admin"]))
+    assert r.json() == {"source": source, "problems": []}
+
+
+def test_the_stored_couriers_get_an_alias_through_the_form(fresh_client, keys):
+    h = bearer(keys["admin"])
+    doc = fresh_client.get("/v1/lexicon/couriers", headers=h).json()
+    fields = fresh_client.post("/v1/lexicon/couriers/form/read", json={"source": doc["source"]}, headers=h).json()["fields"]
+    yunda = next(c for c in fields["couriers"] if c["name"] == "韵达")
+    yunda["aliases"].append("韵达小哥")
+    r = fresh_client.post("/v1/lexicon/couriers/form/write", json={"source": doc["source"], "fields": fields}, headers=h)
+    source = r.json()["source"]
+    assert source.count("韵达小哥") == 1 and len(source.splitlines()) == len(doc["source"].splitlines())
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/v1/lexicon/domain/form/write", {"source": "色差\n", "fields": {"words": ["运费 险"]}}, "fields.words.0"),
+    ("/v1/lexicon/couriers/form/write", {"source": "", "fields": {"couriers": [{"name": "顺丰", "aliases": "sf"}]}},
+     "fields.couriers.0.aliases"),
+    ("/v1/variables/form/write", {"source": "", "fields": {"variables": [{"name": "x", "colour": "红"}]}},
+     "fields.variables.0.colour"),
+])
+def test_bad_word_list_fields_are_422_naming_the_field(fresh_client, keys, path, body, field):
+    r = fresh_client.post(path, json=body, headers=bearer(keys["admin"]))
+    assert r.status_code == 422, r.text
+    assert field in [e["field"] for e in r.json()["errors"]]
+
+
+def test_a_domain_word_added_in_the_form_stays_whole_once_published(fresh_app, fresh_client, keys):
+    h = bearer(keys["admin"])
+    text = "亲，鞋盒压扁了怎么办"
+
+    def tokens() -> list[str]:
+        return fresh_app.state.holder.current().matcher.segmenter.tokens(text)
+
+    assert "鞋盒压扁" not in tokens()
+    doc = fresh_client.get("/v1/lexicon/domain", headers=h).json()
+    fields = fresh_client.post("/v1/lexicon/domain/form/read", json={"source": doc["source"]}, headers=h).json()["fields"]
+    fields["words"].append("鞋盒压扁")
+    source = fresh_client.post("/v1/lexicon/domain/form/write", json={"source": doc["source"], "fields": fields},
+                               headers=h).json()["source"]
+    assert source == doc["source"] + "鞋盒压扁 2000\n"
+    r = fresh_client.put("/v1/lexicon/domain", json={"source": source, "base_version": doc["version"]}, headers=h)
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 60  # the matcher retrains on the new words
+    while "鞋盒压扁" not in tokens() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "鞋盒压扁" in tokens()

@@ -99,3 +99,26 @@ def test_a_word_list_cannot_be_deleted(fresh_client, keys):
     r = fresh_client.delete("/v1/lexicon/couriers", headers={**bearer(keys["admin"]), "If-Match": f'"{doc["version"]}"'})
     assert r.status_code == 409 and "不能删除" in r.json()["detail"]
     assert read(fresh_client, keys, "/v1/lexicon/couriers")["version"] == doc["version"]
+
+
+def test_an_alias_two_couriers_claim_is_refused_on_save(fresh_client, keys):
+    doc = read(fresh_client, keys, "/v1/lexicon/couriers")
+    doubled = doc["source"].rstrip("\n") + "\n  - name: 仿冒快递\n    aliases: [顺丰]\n"
+    r = fresh_client.put("/v1/lexicon/couriers", json={"source": doubled, "base_version": doc["version"]},
+                         headers=bearer(keys["admin"]))
+    assert r.status_code == 422
+    [problem] = r.json()["errors"]
+    assert "「顺丰」同时是快递「顺丰」和「仿冒快递」的名称或别名" in problem["message"]
+    assert problem["line"] == len(doubled.splitlines()) - 1  # the line of the second courier
+
+
+def test_a_variable_a_template_uses_cannot_be_taken_away(fresh_client, keys):
+    doc = read(fresh_client, keys, "/v1/variables/variables")
+    lines = doc["source"].splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("  - name: buyer_name"))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("    ")), len(lines))
+    without = "".join(lines[:start] + lines[end:])
+    r = fresh_client.put("/v1/variables/variables", json={"source": without, "base_version": doc["version"]},
+                         headers=bearer(keys["admin"]))
+    assert r.status_code == 422
+    assert "变量「buyer_name」还有" in r.text and "个模板在用" in r.text

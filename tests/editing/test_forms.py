@@ -2,9 +2,13 @@
 
 from pathlib import Path
 
-from app.content.files import parse_intent, parse_template
+import pytest
+from pydantic import ValidationError
+
+from app.content.files import parse_intent, parse_template, parse_variables
 from app.editing.forms import FIELDS, read_form, write_form
 from app.guard.rules import parse_rule
+from app.text.lexicon import CourierLexicon, parse_domain_words
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,3 +154,96 @@ def test_editing_the_text_of_an_example_with_settings_keeps_its_settings():
     first["text"] = "亲，保证明天到哦"
     out = write_form("rule", source, FIELDS["rule"].model_validate(fields)).source
     assert out == source.replace("- text: 保证明天到哦", "- text: 亲，保证明天到哦")
+
+
+# ----------------------------------------------------------------------------- 词库: couriers, domain words, variables
+
+WORD_LISTS = (("couriers", "lexicon/couriers.yaml"), ("domain", "lexicon/domain.txt"), ("variables", "templates/variables.yaml"))
+
+
+def bundled(path: str) -> str:
+    return (ROOT / path).read_text(encoding="utf-8")
+
+
+def test_the_bundled_word_lists_read_and_an_untouched_form_writes_them_byte_for_byte():
+    for kind, path in WORD_LISTS:
+        source = bundled(path)
+        read = read_form(kind, source)
+        assert read.problems == [], path
+        assert write_form(kind, source, FIELDS[kind].model_validate(read.fields)).source == source, path
+
+
+def test_courier_rows_and_an_added_alias_changes_only_its_line():
+    source = bundled("lexicon/couriers.yaml")
+    fields = read_form("couriers", source).fields
+    sf = fields["couriers"][0]
+    assert sf == {"name": "顺丰", "aliases": ["顺丰速运", "顺丰快递", "顺丰速递", "顺丰包邮", "sf", "sf快递", "sf速运", "顺风快递"],
+                  "tracking_prefixes": ["sf"], "at": 0}
+    sf["aliases"].append("丰哥快递")
+    out = edit("couriers", source, couriers=fields["couriers"])
+    removed, added = changed_lines(source, out)
+    assert removed == ["    aliases: [顺丰速运, 顺丰快递, 顺丰速递, 顺丰包邮, sf, sf快递, sf速运, 顺风快递]"]
+    assert added == ["    aliases: [顺丰速运, 顺丰快递, 顺丰速递, 顺丰包邮, sf, sf快递, sf速运, 顺风快递, 丰哥快递]"]
+    assert out.startswith("# Couriers and the ways buyers and agents write them.")
+    assert CourierLexicon.from_text(out).canonical("丰哥快递") == "顺丰"
+
+
+def test_couriers_added_removed_renamed_and_a_prefix_given():
+    source = "# 快递\ncouriers:\n  - name: 顺丰  # 最常用\n    aliases: [sf]\n    tracking_prefixes: [sf]\n  - name: 天天\n    aliases: [天天快递]\n  - name: 百世\n    aliases: [汇通]\n"
+    rows = read_form("couriers", source).fields["couriers"]
+    rows[2]["tracking_prefixes"] = ["ht"]
+    rows[2]["name"] = "百世快递"
+    del rows[1]
+    rows.append({"name": "安能", "aliases": ["安能物流"], "tracking_prefixes": [], "at": None})
+    rows.append({"name": "", "aliases": [], "tracking_prefixes": [], "at": None})  # added, never filled in: left out
+    out = edit("couriers", source, couriers=rows)
+    assert out == ("# 快递\ncouriers:\n  - name: 顺丰  # 最常用\n    aliases: [sf]\n    tracking_prefixes: [sf]\n"
+                   "  - name: 百世快递\n    aliases: [汇通]\n    tracking_prefixes: [ht]\n"
+                   "  - name: 安能\n    aliases: [安能物流]\n")
+    lexicon = CourierLexicon.from_text(out)
+    assert lexicon.names == ["顺丰", "百世快递", "安能"] and lexicon.of_tracking_number("HT123456") == "百世快递"
+
+
+def test_domain_words_edit_changes_only_their_lines_and_keeps_frequencies_and_comments():
+    source = "# 行业词\n色差 2000 n\n漏发 3000 v\n\n# 物流\n驿站 2000 n\n"
+    assert read_form("domain", source).fields == {"words": ["色差", "漏发", "驿站"]}
+    out = edit("domain", source, words=["色差", "漏发了", "驿站", "菜鸟驿站"])
+    assert out == "# 行业词\n色差 2000 n\n漏发了 3000 v\n\n# 物流\n驿站 2000 n\n菜鸟驿站 2000\n"
+    assert parse_domain_words(out) == {"色差": 2000, "漏发了": 3000, "驿站": 2000, "菜鸟驿站": 2000}
+    # a removed word takes its line, nothing else; a word added first goes before the first word
+    assert edit("domain", source, words=["运费险", "色差", "驿站"]) == "# 行业词\n运费险 2000\n色差 2000 n\n\n# 物流\n驿站 2000 n\n"
+    assert edit("domain", "", words=["运费险"]) == "运费险 2000\n"
+    assert edit("domain", "色差", words=["色差", "少件"]) == "色差\n少件 2000\n"  # no newline at the end
+
+
+def test_a_domain_word_with_a_space_is_refused_naming_the_field():
+    with pytest.raises(ValidationError) as e:
+        FIELDS["domain"].model_validate({"words": ["色差", "运费 险"]})
+    assert e.value.errors()[0]["loc"] == ("words", 1)
+
+
+def test_variables_rows_edit_keeps_quotes_and_comments_and_adds_a_variable():
+    source = bundled("templates/variables.yaml")
+    rows = read_form("variables", source).fields["variables"]
+    order = next(v for v in rows if v["name"] == "order_id")
+    assert order == {"name": "order_id", "label": "订单号", "sample": "3312456789012345678", "description": "", "at": 1}
+    order["label"] = "订单编号"
+    rows.append({"name": "phone_tail", "label": "手机尾号", "sample": "1234", "description": "", "at": None})
+    out = edit("variables", source, variables=rows)
+    removed, added = changed_lines(source, out)
+    assert removed == ["    label: 订单号"]
+    assert added == ["    label: 订单编号", "  - name: phone_tail", "    label: 手机尾号", "    sample: '1234'"]
+    assert out.startswith("# Context variables that reply templates may use.")
+    variables, problems = parse_variables(out)
+    assert problems == [] and variables["phone_tail"].sample == "1234" and variables["order_id"].label == "订单编号"
+    # an emptied description leaves the file
+    first = rows[0]
+    assert first["description"]
+    first["description"] = ""
+    assert "description: 买家的旺旺昵称或称呼" not in edit("variables", out, variables=rows)
+
+
+def test_a_word_list_the_form_cannot_show_is_a_chinese_problem():
+    read = read_form("couriers", "couriers:\n  - 顺丰\n")
+    assert read.fields is None and read.problems[0]["line"] == 2 and "name" in read.problems[0]["message"]
+    assert read_form("variables", "variables: 3\n").problems[0]["message"].startswith("「variables」应是一个列表")

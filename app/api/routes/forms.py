@@ -1,7 +1,8 @@
 """Form views over JSON: a document's source read into form fields and written back, the
 intent example check and the rule tester (see docs/api.md, 表单视图).
 
-Templates and intents need the editor role, rules the admin role.  The logic is in
+Templates and intents need the editor role; rules, the word lists (couriers, domain words) and
+the variables the admin role.  The logic is in
 ``app/editing/forms.py`` and ``app/editing/form_checks.py``; the handlers are thin.
 """
 
@@ -19,9 +20,12 @@ from app.editing.form_checks import check_examples, form_choices, try_rule
 from app.editing.forms import (
     MAX_ITEM,
     MAX_ITEMS,
+    CouriersFields,
+    DomainFields,
     IntentFields,
     RuleFields,
     TemplateFields,
+    VariablesFields,
     read_form,
     write_form,
 )
@@ -58,6 +62,27 @@ class RuleWrite(BaseModel):
 
     source: Source
     fields: RuleFields
+
+
+class CouriersWrite(BaseModel):
+    model_config = STRICT
+
+    source: Source
+    fields: CouriersFields
+
+
+class DomainWrite(BaseModel):
+    model_config = STRICT
+
+    source: Source
+    fields: DomainFields
+
+
+class VariablesWrite(BaseModel):
+    model_config = STRICT
+
+    source: Source
+    fields: VariablesFields
 
 
 class ExamplesBody(BaseModel):
@@ -112,6 +137,36 @@ def rule_read(body: ReadBody, _: AdminDep) -> dict:
 @router.post("/rules/form/write", summary="表单字段 → 规则源文件（保留注释和其余内容）")
 def rule_write(body: RuleWrite, _: AdminDep) -> dict:
     return _write("rule", body.source, body.fields)
+
+
+@router.post("/lexicon/couriers/form/read", summary="快递公司词表 → 表单字段")
+def couriers_read(body: ReadBody, _: AdminDep) -> dict:
+    return _read("couriers", body.source)
+
+
+@router.post("/lexicon/couriers/form/write", summary="表单字段 → 快递公司词表（保留注释和其余内容）")
+def couriers_write(body: CouriersWrite, _: AdminDep) -> dict:
+    return _write("couriers", body.source, body.fields)
+
+
+@router.post("/lexicon/domain/form/read", summary="行业词表 → 表单字段")
+def domain_read(body: ReadBody, _: AdminDep) -> dict:
+    return _read("domain", body.source)
+
+
+@router.post("/lexicon/domain/form/write", summary="表单字段 → 行业词表（保留注释、词频和词性）")
+def domain_write(body: DomainWrite, _: AdminDep) -> dict:
+    return _write("domain", body.source, body.fields)
+
+
+@router.post("/variables/form/read", summary="变量表 → 表单字段")
+def variables_read(body: ReadBody, _: AdminDep) -> dict:
+    return _read("variables", body.source)
+
+
+@router.post("/variables/form/write", summary="表单字段 → 变量表（保留注释和其余内容）")
+def variables_write(body: VariablesWrite, _: AdminDep) -> dict:
+    return _write("variables", body.source, body.fields)
 
 
 @router.post("/intents/examples/check", summary="检查例句：重复、别的意图也有、会被匹配到别的意图")

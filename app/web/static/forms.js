@@ -11,6 +11,9 @@
   const panel = $("form-panel");
   if (!doc || !source || !panel) return;
   const plural = doc.dataset.kind;
+  // template / intent / rule / couriers / domain / variables; "" for a word list edited only as text (承诺用语)
+  const formKind = doc.dataset.formKind ?? "";
+  const formBase = plural === "lexicon" ? `/v1/lexicon/${doc.dataset.key}` : `/v1/${plural}`;
   const canEdit = doc.dataset.canEdit === "true";
   const isNew = panel.dataset.new === "true";
   const SEVERITY = shouhou.severityName; // 禁止发送 / 需要确认 / 提示
@@ -38,7 +41,10 @@
     const snapshot = JSON.parse(JSON.stringify(fields));
     unwritten = false;
     try {
-      const { data } = await api("POST", `/v1/${plural}/form/write`, { source: source.value, fields: snapshot });
+      // Rows (couriers, variables) name their place in the text the form was read from: that text is
+      // what they are written into, every time (the fields carry every change since).
+      const base = ROWS_KINDS.includes(formKind) && readSource !== null ? readSource : source.value;
+      const { data } = await api("POST", `${formBase}/form/write`, { source: base, fields: snapshot });
       if (data.source !== null) setSource(data.source);
       else showUnreadable(data.problems);
       setFormStatus("");
@@ -68,13 +74,17 @@
   }
 
   let readSeq = 0;
+  let readSource = null; // the text the fields were read from
+  const ROWS_KINDS = ["couriers", "variables"];
 
   async function readIntoForm() {
     stale = false;
     const seq = ++readSeq;
     try {
-      const { data } = await api("POST", `/v1/${plural}/form/read`, { source: source.value });
+      const sent = source.value;
+      const { data } = await api("POST", `${formBase}/form/read`, { source: sent });
       if (seq !== readSeq) return; // the text changed again: a newer read is on its way
+      readSource = sent;
       choices = data.choices || {};
       if (data.fields === null) { fields = null; showUnreadable(data.problems); return; }
       fields = data.fields;
@@ -436,10 +446,155 @@
     }
   }
 
+  // -- 词库: the couriers, the domain words, the variables (admin) ------------------------------------------
+
+  const WORD_SPLIT = /[\s,，、;；]+/;
+  const words = (text) => text.split(WORD_SPLIT).filter(Boolean);
+  const fold = (w) => w.trim().toLowerCase();
+
+  // A cell of words as chips (× removes one) and a box that adds what is typed (several at once:
+  // 顺丰速运，sf快递).  ``dupNote(word)`` marks a word that is already used elsewhere.
+  function wordsCell({ id, label, list, dupNote, onChange }) {
+    const chips = el("div", { class: "word-chips", id: `${id}-chips` });
+    function draw() {
+      chips.replaceChildren(...list.map((w, i) => {
+        const note = dupNote ? dupNote(w, i) : "";
+        return el("span", { class: note ? "word-chip dup" : "word-chip", title: note || w }, w,
+          canEdit ? el("button", { type: "button", "aria-label": `删除${label}「${w}」`,
+            onclick: () => { list.splice(i, 1); onChange(); scheduleWrite(); } }, "×") : null);
+      }));
+    }
+    const box = el("input", { id: `${id}-new`, placeholder: `添加${label}`, "aria-label": `新的${label}`, maxlength: 200 });
+    function add() {
+      const added = words(box.value);
+      if (!added.length) return;
+      for (const w of added) if (!list.some((x) => fold(x) === fold(w))) list.push(w);
+      box.value = "";
+      onChange();
+      scheduleWrite();
+      box.focus();
+    }
+    box.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); add(); } });
+    draw();
+    const cell = el("td", { class: "tags-cell" }, chips,
+      canEdit ? el("div", { class: "add-row" }, box, el("button", { type: "button", id: `${id}-add`, onclick: add }, "添加")) : null);
+    cell.redraw = draw;
+    return cell;
+  }
+
+  function couriersForm() {
+    const rows = fields.couriers;
+    const body = el("tbody", { id: "f-couriers" });
+    // Where each name or alias is written: a word two couriers claim is marked on both.
+    const owners = () => {
+      const map = new Map();
+      rows.forEach((c, r) => [c.name, ...c.aliases].filter(Boolean).forEach((w) => {
+        const k = fold(w);
+        if (!map.has(k)) map.set(k, []);
+        map.get(k).push(r);
+      }));
+      return map;
+    };
+    let owner = owners();
+    const dupNote = (r) => (w) => {
+      const others = (owner.get(fold(w)) || []).filter((x) => x !== r);
+      return others.length ? `「${w}」也是「${rows[others[0]].name || "（未填名称）"}」的名称或别名，同一个词只能属于一家快递` : "";
+    };
+    const cells = [];
+    function refresh() { owner = owners(); for (const c of cells) c.redraw(); }
+    function draw() {
+      cells.length = 0;
+      body.replaceChildren(...rows.map((c, r) => {
+        const aliases = wordsCell({ id: `courier-${r}-aliases`, label: "别名", list: c.aliases, dupNote: dupNote(r), onChange: refresh });
+        const prefixes = wordsCell({ id: `courier-${r}-prefixes`, label: "运单号开头", list: c.tracking_prefixes, onChange: refresh });
+        cells.push(aliases, prefixes);
+        return el("tr", { "data-row": r, "data-name": c.name },
+          el("td", { class: "name-cell" }, el("input", { id: `courier-${r}-name`, value: c.name, "aria-label": `第 ${r + 1} 家快递的名称`, maxlength: 64,
+            readonly: !canEdit, oninput: (e) => { c.name = e.target.value.trim(); e.target.closest("tr").dataset.name = c.name; refresh(); scheduleWrite(); } })),
+          aliases, prefixes,
+          el("td", {}, canEdit ? el("button", { type: "button", class: "link remove", "aria-label": `删除快递「${c.name}」`,
+            onclick: () => { rows.splice(r, 1); draw(); refresh(); scheduleWrite(); } }, "删除") : null));
+      }));
+    }
+    draw();
+    const add = canEdit ? el("p", {}, el("button", { type: "button", id: "courier-add", onclick: () => {
+      rows.push({ name: "", aliases: [], tracking_prefixes: [], at: null });
+      draw();
+      refresh();
+      $(`courier-${rows.length - 1}-name`).focus();
+    } }, "添加快递公司")) : null;
+    return [
+      el("p", { class: "hint" }, "名称是店铺设置（合作快递）里用的名字；别名是买家和客服的其他写法，英文字母不分大小写；",
+        "运单号开头用来从运单号认出快递（如 SF 开头是顺丰）。同一个词标红：两家快递都用了它。"),
+      el("table", { class: "rows-table" },
+        el("thead", {}, el("tr", {}, el("th", {}, "名称"), el("th", {}, "别名"), el("th", {}, "运单号开头"), el("th", {}, ""))), body),
+      add,
+    ];
+  }
+
+  function domainForm() {
+    const items = asItems(fields.words);
+    const sync = () => {
+      fields.words = items.flatMap((i) => words(i.text));
+      const first = new Map();
+      const notes = new Map();
+      items.forEach((item, i) => {
+        const k = fold(item.text);
+        if (!k) return;
+        if (first.has(k)) notes.set(i, [el("span", { class: "tag dup" }, `与第 ${first.get(k) + 1} 条重复`)]);
+        else first.set(k, i);
+      });
+      list.setNotes(notes);
+    };
+    const list = listEditor({ id: "f-words", label: "行业词", items, search: true,
+      placeholder: "一个或几个词，用空格或逗号分开，如：运费险 菜鸟驿站", onChange: sync });
+    sync();
+    return [
+      el("p", { class: "hint" }, "这些词在分词时保持完整（不会被切成单字），意图匹配和关键词就能把它们当作一个词。",
+        "新加的词用默认词频；词频和词性可以在“源文件”中调整。"),
+      list,
+    ];
+  }
+
+  function variablesForm() {
+    const rows = fields.variables;
+    const body = el("tbody", { id: "f-variables" });
+    function input(r, key, v, attrs = {}) {
+      return el("td", { class: `${key}-cell` }, el("input", { id: `variable-${r}-${key}`, value: v[key], readonly: !canEdit || attrs.locked, maxlength: attrs.max || 64,
+        "aria-label": attrs.label, title: attrs.locked ? "已有变量的变量名不能在这里修改（模板里在用）" : "",
+        oninput: (e) => { v[key] = e.target.value; scheduleWrite(); } }));
+    }
+    function draw() {
+      body.replaceChildren(...rows.map((v, r) => el("tr", { "data-row": r, "data-name": v.name },
+        input(r, "name", v, { label: `第 ${r + 1} 个变量的变量名`, locked: v.at !== null }),
+        input(r, "label", v, { label: `第 ${r + 1} 个变量的中文名`, max: 20 }),
+        input(r, "sample", v, { label: `第 ${r + 1} 个变量的示例值`, max: 200 }),
+        input(r, "description", v, { label: `第 ${r + 1} 个变量的说明`, max: 200 }),
+        el("td", {}, canEdit ? el("button", { type: "button", class: "link remove", "aria-label": `删除变量「${v.label || v.name}」`,
+          onclick: () => { rows.splice(r, 1); draw(); scheduleWrite(); } }, "删除") : null))));
+    }
+    draw();
+    const add = canEdit ? el("p", {}, el("button", { type: "button", id: "variable-add", onclick: () => {
+      rows.push({ name: "", label: "", sample: "", description: "", at: null });
+      draw();
+      $(`variable-${rows.length - 1}-name`).focus();
+    } }, "添加变量")) : null;
+    return [
+      el("p", { class: "hint" }, "变量名是模板里写的 {{ 变量名 }}（小写英文字母、数字和下划线）；中文名是编辑器里的变量按钮，",
+        "也是客服没有填时显示的【中文名】；示例值只用于编辑器的预览。删除模板还在用的变量之前，请先改好那些模板。"),
+      el("table", { class: "rows-table" },
+        el("thead", {}, el("tr", {}, el("th", {}, "变量名"), el("th", {}, "中文名"), el("th", {}, "示例值"), el("th", {}, "说明"), el("th", {}, ""))), body),
+      add,
+    ];
+  }
+
   // -- rendering -------------------------------------------------------------------------------------------
 
+  const FORMS = { template: templateForm, intent: intentForm, rule: ruleForm, couriers: couriersForm, domain: domainForm,
+    variables: variablesForm };
+
   function render() {
-    const parts = plural === "templates" ? templateForm() : plural === "intents" ? intentForm() : ruleForm();
+    const parts = (FORMS[formKind] || FORMS[{ templates: "template", intents: "intent" }[plural] || "rule"])();
     panel.replaceChildren(...parts.filter(Boolean), el("p", { id: "form-status", class: "hint", "aria-live": "polite" }));
   }
 
@@ -531,5 +686,11 @@
     $("try").addEventListener("click", tryMessage);
     $("try-message").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) tryMessage(); });
   }
-  readIntoForm();
+  if (plural === "lexicon" && !formKind) { // 承诺用语: the file text only, its explanation above it
+    panel.replaceChildren(el("p", { class: "notice" }, "这份词表没有表单，请在“源文件”中修改（上方有说明）。"));
+    tabs.form.hidden = true;
+    showTab("source");
+  } else {
+    readIntoForm();
+  }
 })();
