@@ -28,15 +28,21 @@ from app.api.auth import (
     get_principal,
     same_site,
 )
-from app.api.deps import AssistantDep, ContentDep
+from app.api.deps import AccountsDep, AssistantDep, ContentDep, LoginsDep, SettingsDep, ShopsDep
 from app.api.errors import ProblemError
 from app.api.logins import LoginRefused
 from app.api.routes.session import set_session_cookie
+from app.config import Settings
 from app.editing.forms import form_kind
 from app.editing.publishing import EditorState, editor_state
 from app.guard.severity import SEVERITY_NAMES
 from app.stats import STATS_TZ
-from app.store.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
+from app.store.accounts import (
+    MAX_PASSWORD_LENGTH,
+    MAX_USERNAME_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    AccountStore,
+)
 from app.store.content import ContentStore
 from app.store.errors import InvalidField, InvalidOperation, NotFound
 
@@ -110,33 +116,38 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _session_response(request: Request, username: str, target: str) -> RedirectResponse:
-    token, _csrf = request.app.state.accounts.create_session(username)
+def _session_response(accounts: AccountStore, settings: Settings, username: str, target: str) -> RedirectResponse:
+    token, _csrf = accounts.create_session(username)
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(request.app.state.settings, response, token)
+    set_session_cookie(settings, response, token)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def workbench(request: Request, who: Annotated[Principal | None, Depends(_agent)]):
+def workbench(
+    request: Request, who: Annotated[Principal | None, Depends(_agent)], shops: ShopsDep, assistant: AssistantDep,
+    accounts: AccountsDep,
+):
     if who is None:
         return _to_login(request)
-    shops = request.app.state.shops
-    labels = {v.name: v.label for v in _engine(request).pack.variables.values()}
+    labels = {v.name: v.label for v in assistant.pack.variables.values()}
     # the signed-in agent's nickname fills 【客服昵称】; the page lets them change it
-    nickname = request.app.state.accounts.get_nickname(who.name) if who.via == "session" else None
+    nickname = accounts.get_nickname(who.name) if who.via == "session" else None
     return _render(request, "workbench.html", who, nav="workbench", shops=shops.shops, default_shop=shops.default_key,
                    variable_labels=labels, nickname=nickname)
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, who: Who, next: str = "/"):
-    return _render(request, "login.html", who, next=_safe_next(next), has_admin=request.app.state.accounts.has_admin())
+def login_page(request: Request, who: Who, accounts: AccountsDep, next: str = "/"):
+    return _render(request, "login.html", who, next=_safe_next(next), has_admin=accounts.has_admin())
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
+    accounts: AccountsDep,
+    logins: LoginsDep,
+    settings: SettingsDep,
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form("/"),
@@ -146,27 +157,27 @@ async def login(
         return _render(request, "login.html", None, 403, error="跨站请求已被拒绝。", next="/", has_admin=True)
     client = request.client.host if request.client else "unknown"
     try:
-        user = await request.app.state.logins.login(username.strip(), password, client)
+        user = await logins.login(username.strip(), password, client)
     except LoginRefused as refused:
-        has_admin = await run_in_threadpool(request.app.state.accounts.has_admin)
+        has_admin = await run_in_threadpool(accounts.has_admin)
         return _render(request, "login.html", None, refused.status, refused.headers, error=refused.detail,
                        next=_safe_next(next), username=username[:MAX_USERNAME_LENGTH], has_admin=has_admin)
-    return await run_in_threadpool(_session_response, request, user.username, _safe_next(next))
+    return await run_in_threadpool(_session_response, accounts, settings, user.username, _safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request, who: Annotated[Principal | None, Depends(get_principal)]):
+def logout(request: Request, who: Annotated[Principal | None, Depends(get_principal)], accounts: AccountsDep):
     # get_principal has checked the CSRF token of a cookie session
     if who is not None and who.via == "session":
-        request.app.state.accounts.delete_session(request.cookies.get(SESSION_COOKIE, ""))
+        accounts.delete_session(request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
 @router.get("/setup", response_class=HTMLResponse)
-def setup_page(request: Request):
-    if request.app.state.accounts.has_admin():
+def setup_page(request: Request, accounts: AccountsDep):
+    if accounts.has_admin():
         return RedirectResponse("/login", status_code=303)
     return _render(request, "setup.html", None)
 
@@ -174,23 +185,25 @@ def setup_page(request: Request):
 @router.post("/setup", response_class=HTMLResponse)
 async def setup(
     request: Request,
+    accounts: AccountsDep,
+    logins: LoginsDep,
+    settings: SettingsDep,
     token: str = Form("", max_length=200),
     username: str = Form(""),
     password: str = Form(""),
 ):
-    accounts = request.app.state.accounts
     if await run_in_threadpool(accounts.has_admin):
         return RedirectResponse("/login", status_code=303)
     if not same_site(request):
         return _render(request, "setup.html", None, 403, error="跨站请求已被拒绝。")
     username = username.strip()
     try:
-        await request.app.state.logins.hashing(accounts.create_first_admin, token.strip(), username, password)
+        await logins.hashing(accounts.create_first_admin, token.strip(), username, password)
     except InvalidField as e:
         return _render(request, "setup.html", None, 422, error=f"{e}。", username=username[:MAX_USERNAME_LENGTH])
     except (InvalidOperation, NotFound):
         return _render(request, "setup.html", None, 403, error="设置令牌无效或已用过。")
-    return await run_in_threadpool(_session_response, request, username, "/editor")
+    return await run_in_threadpool(_session_response, accounts, settings, username, "/editor")
 
 
 # -- editors ---------------------------------------------------------------------
@@ -216,10 +229,6 @@ def install(app) -> None:
         return _to_login(request)
 
     app.add_exception_handler(LoginRequired, to_login)
-
-
-def _engine(request: Request):
-    return request.app.state.holder.current()
 
 
 LABELS = {"template": "模板", "intent": "意图", "rule": "规则", "lexicon": "词表", "variables": "变量表"}
