@@ -182,8 +182,8 @@ class ContentStore:
         with transaction(self._reader) as s:
             return [_version(row) for row in s.scalars(query)]
 
-    def diff(self, kind: str, key: str, from_version: int, to_version: int) -> str:
-        """Unified diff of two versions' bodies; ``NotFound`` if either version is missing."""
+    def _two_bodies(self, kind: str, key: str, from_version: int, to_version: int) -> tuple[str, str]:
+        """The bodies of two versions; ``NotFound`` naming the first one missing."""
         _check_kind(kind)
         with transaction(self._reader) as s:
             old = _version_row(s, kind, key, from_version)
@@ -192,24 +192,16 @@ class ContentStore:
             if row is None:
                 raise NotFound(kind, key, number)
         assert old is not None and new is not None
-        return unified_diff(
-            old.body,
-            new.body,
-            old_label=f"{key} 第{from_version}版",
-            new_label=f"{key} 第{to_version}版",
-        )
+        return old.body, new.body
+
+    def diff(self, kind: str, key: str, from_version: int, to_version: int) -> str:
+        """Unified diff of two versions' bodies; ``NotFound`` if either version is missing."""
+        old, new = self._two_bodies(kind, key, from_version, to_version)
+        return unified_diff(old, new, old_label=f"{key} 第{from_version}版", new_label=f"{key} 第{to_version}版")
 
     def diff_lines(self, kind: str, key: str, from_version: int, to_version: int) -> list[dict[str, object]]:
         """``diff.line_diff`` of two versions' bodies (changed characters marked); ``NotFound`` as ``diff``."""
-        _check_kind(kind)
-        with transaction(self._reader) as s:
-            old = _version_row(s, kind, key, from_version)
-            new = _version_row(s, kind, key, to_version)
-        for number, row in ((from_version, old), (to_version, new)):
-            if row is None:
-                raise NotFound(kind, key, number)
-        assert old is not None and new is not None
-        return line_diff(old.body, new.body)
+        return line_diff(*self._two_bodies(kind, key, from_version, to_version))
 
     def revision(self) -> int:
         """The global content revision: it grows by one with every committed content write."""

@@ -592,14 +592,19 @@ class EventRecorder:
         with self._lock:
             return len(self._suggests) + len(self._checks)
 
-    def retract(self, suggestion_id: str, action: Action) -> bool:
-        """``EventStore.retract``, after writing the suggestion's event if it is still queued."""
-        if not self.enabled:
-            return False
+    def _flush_if_queued(self, suggestion_id: str) -> bool:
+        """Write the queue now if it holds the event that showed ``suggestion_id``; whether it did."""
         with self._lock:
             queued = suggestion_id in self._pending_ids
         if queued:
             self.flush()
+        return queued
+
+    def retract(self, suggestion_id: str, action: Action) -> bool:
+        """``EventStore.retract``, after writing the suggestion's event if it is still queued."""
+        if not self.enabled:
+            return False
+        self._flush_if_queued(suggestion_id)
         return self.store.retract(suggestion_id, action)
 
     def feedback(
@@ -615,10 +620,7 @@ class EventRecorder:
         """
         if not self.enabled:
             return False
-        with self._lock:
-            queued = suggestion_id in self._pending_ids
-        if queued:
-            self.flush()
+        queued = self._flush_if_queued(suggestion_id)
         try:
             return self.store.feedback(suggestion_id, action, final_text, reason)
         except NotFound:

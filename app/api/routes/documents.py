@@ -19,7 +19,7 @@ from app.api.auth import AgentDep, Principal, require
 from app.api.deps import AssistantDep, ContentDep, HolderDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.schemas import MAX_DB_INT
-from app.editing.publishing import conflict_report, draft_key
+from app.editing.publishing import conflict_report, draft_key, version_dict
 from app.editing.validate import Kind, validate
 from app.engine.holder import AssistantHolder
 from app.store.content import ContentStore
@@ -97,16 +97,6 @@ def _flag_dicts(flags) -> list[dict]:
     return [f.model_dump() for f in flags]
 
 
-def _version_dict(v) -> dict:
-    return {
-        "version": v.version,
-        "author": v.author,
-        "created_at": v.created_at.isoformat(),
-        "comment": v.comment,
-        "deleted": v.deleted,
-    }
-
-
 def _draft_info(d) -> dict | None:
     """Who saved a document's draft when (``None``: no draft)."""
     if d is None:
@@ -161,7 +151,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         live = holder.wait(holder.refresh_soon(), LIVE_WAIT_S)
         response.status_code = status
         response.headers["ETag"] = etag(v.version)
-        return {"id": v.key, **_version_dict(v), "live": live}
+        return {"id": v.key, **version_dict(v), "live": live}
 
     @router.get("", summary=f"{label}列表")
     def list_docs(
@@ -203,7 +193,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         versions = store.history(kind, key)
         if not versions:
             raise ProblemError(404, f"没有这个{label}：{key}")
-        return {"id": key, "versions": [_version_dict(v) for v in versions],
+        return {"id": key, "versions": [version_dict(v) for v in versions],
                 "draft": _draft_info(store.get_draft(kind, key))}
 
     @router.get("/{key:path}/versions/{version}", summary=f"{label}的某个版本", responses=problem_responses(404))
@@ -211,7 +201,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
         v = store.get(kind, key, version)
         if v is None:
             raise ProblemError(404, f"{label} {key} 没有第{version}版")
-        return {"id": key, "source": v.body, **_version_dict(v)}
+        return {"id": key, "source": v.body, **version_dict(v)}
 
     @router.get("/{key:path}/diff", summary=f"比较{label}的两个版本", responses=problem_responses(404))
     def diff(
@@ -327,7 +317,7 @@ def documents_router(kind: Kind, plural: str, write_role: str) -> APIRouter:
     def read(key: str, response: Response, store: ContentDep, engine: AssistantDep, _: Reader) -> dict:
         v = current(store, key)
         response.headers["ETag"] = etag(v.version)
-        return {"id": key, "source": v.body, **_version_dict(v), "draft": _draft_info(store.get_draft(kind, key))}
+        return {"id": key, "source": v.body, **version_dict(v), "draft": _draft_info(store.get_draft(kind, key))}
 
     @router.put("/{key:path}", summary=f"修改{label}（需带版本）", responses=writes)
     def update(
