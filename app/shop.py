@@ -27,6 +27,6 @@ class ShopProfile(BaseModel):
         """This profile with the fields that ``override`` sets replacing ours."""
         if override is None:
             return self
-        return ShopProfile.model_validate(
-            {**self.model_dump(exclude_unset=True), **override.model_dump(exclude_unset=True)}
-        )
+        # Both are valid already and every field stands alone: no second validation (about
+        # 20 µs of every request that sends its own shop profile).
+        return self.model_copy(update={name: getattr(override, name) for name in override.model_fields_set})

@@ -164,24 +164,33 @@ class Classifier:
             temperature = fit_temperature(x[held] @ fc.T + fb, np.asarray([index[y[i]] for i in held]))
         return cls(featurizer, classes, vocab, idf, np.ascontiguousarray(coef.T), bias, temperature, rows)
 
-    def vector(self, text: str) -> tuple[list[int], np.ndarray]:
-        """TF-IDF (sublinear tf, L2-normalised) of ``text`` as (columns, values)."""
+    def vector(self, text: str, words: dict[str, list[str]] | None = None) -> tuple[list[int], np.ndarray]:
+        """TF-IDF (sublinear tf, L2-normalised) of ``text`` as (columns, values); ``words`` as in
+        ``Featurizer.features``."""
         cols, vals = [], []
-        for f, tf in self.featurizer.features(text).items():
-            j = self.vocab.get(f)
+        vocab, idf = self.vocab, self._idf_list()
+        feats = self.featurizer.features(text, words)
+        for j, tf in zip(map(vocab.get, feats), feats.values(), strict=True):  # in the features' order, as in training
             if j is not None:
                 cols.append(j)
-                vals.append((1.0 + math.log(tf)) * self.idf[j])
+                vals.append((1.0 + math.log(tf)) * idf[j])
         v = np.asarray(vals, dtype=float)
         if cols:
             v /= np.sqrt(v @ v)
         return cols, v
 
-    def probabilities(self, text: str) -> dict[str, float]:
+    def _idf_list(self) -> list[float]:
+        # The same float64 values as Python floats: indexing a list costs a tenth of a numpy scalar.
+        cached = self.__dict__.get("_idf_as_list")
+        if cached is None:
+            cached = self.__dict__["_idf_as_list"] = self.idf.tolist()
+        return cached
+
+    def probabilities(self, text: str, words: dict[str, list[str]] | None = None) -> dict[str, float]:
         """Calibrated probability of every class (intents and out of scope) for ``text``."""
         if self.coef_t is None:
             return {c: 1.0 / len(self.classes) for c in self.classes}
-        cols, v = self.vector(text)
+        cols, v = self.vector(text, words)
         margins = v @ self.coef_t[cols] + self.bias if cols else self.bias
         return dict(zip(self.classes, _softmax(margins / self.temperature).tolist(), strict=True))
 

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import jieba
+
 from app.text.punctuation import CLAUSE_CHARS
 from app.text.segment import Segmenter
 
@@ -72,10 +74,14 @@ class Featurizer:
         self.ngrams = tuple(ngrams)
         self._cache: dict[str, Counter[str]] = {}
 
-    def features(self, text: str) -> Counter[str]:
-        """The features of ``text`` (a training text's from the cache; anything else computed, not kept)."""
+    def features(self, text: str, words: dict[str, list[str]] | None = None) -> Counter[str]:
+        """The features of ``text`` (a training text's from the cache; anything else computed, not kept).
+
+        ``words``: jieba's words of each run of text already split in this request (a message
+        and then its clauses share their runs), filled as it goes and dropped with the request.
+        """
         cached = self._cache.get(text)
-        return cached if cached is not None else self._compute(text)
+        return cached if cached is not None else self._compute(text, words)
 
     def train_features(self, text: str) -> Counter[str]:
         """The features of a training text, kept until ``retain`` drops it."""
@@ -94,9 +100,24 @@ class Featurizer:
         """What the features depend on besides the text: for keys of trained models."""
         return f"ngrams={self.ngrams};{self.segmenter.fingerprint()}"
 
-    def _compute(self, text: str) -> Counter[str]:
-        feats: Counter[str] = Counter("w:" + w for w in self.segmenter.tokens(text) if _WORDISH.search(w))
+    def _words(self, text: str, memo: dict[str, list[str]] | None) -> list[str]:
+        if memo is None or type(self.segmenter) is not Segmenter:
+            return self.segmenter.tokens(text)
+        # jieba cuts each run of its word characters on its own (``jieba.Tokenizer.cut``), so the
+        # words of a text are those of its runs: a clause's runs were already cut in the message.
+        out: list[str] = []
+        for run in jieba.re_han_default.split(text):
+            if run:
+                words = memo.get(run)
+                if words is None:
+                    words = memo[run] = self.segmenter.tokens(run)
+                out += words
+        return out
+
+    def _compute(self, text: str, memo: dict[str, list[str]] | None = None) -> Counter[str]:
+        feats: Counter[str] = Counter(["w:" + w for w in self._words(text, memo) if _WORDISH.search(w)])
         compact = _NON_WORD.sub("", text)
         for n in self.ngrams:
-            feats.update(f"c{n}:" + compact[i : i + n] for i in range(len(compact) - n + 1))
+            prefix = f"c{n}:"
+            feats.update([prefix + compact[i : i + n] for i in range(len(compact) - n + 1)])
         return feats

@@ -116,6 +116,24 @@ def _without_fragment(probs: dict[str, float], whole: bool) -> dict[str, float]:
     return {k: v / total for k, v in rest.items()} if total > 1e-12 else {**rest, OOS: 1.0}
 
 
+def _fuzzy_choices(texts: list[str], policy: Policy) -> dict[int, tuple[list[int], list[str]]]:
+    """For each message length the fuzzy cue looks at, the examples that can reach its ratio.
+
+    ``fuzz.ratio`` is at most ``200 * min(a, b) / (a + b)`` for texts of lengths a and b, so a
+    two-character message can only be near-identical to two-character examples: scanning
+    those alone (in their order) gives the same top five as scanning all of them.
+    """
+    if not policy.fuzzy_boost:
+        return {}
+    lengths = [len(t) for t in texts]
+    out: dict[int, tuple[list[int], list[str]]] = {}
+    for q in range(1, policy.fuzzy_max_len + 1):
+        fit = {n for n in set(lengths) if 200.0 * min(q, n) / (q + n) >= policy.fuzzy_min_ratio - 1e-6}
+        rows = [i for i, n in enumerate(lengths) if n in fit]
+        out[q] = (rows, [texts[i] for i in rows])
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Doc:
     label: str
@@ -185,6 +203,7 @@ class IntentMatcher:
         self._rows: dict[str, list[int]] = defaultdict(list)
         for i, d in enumerate(self.docs):
             self._rows[d.label].append(i)
+        self._fuzzy_choices = _fuzzy_choices(self._texts, self.policy)
 
         self._keywords = ahocorasick.Automaton()
         kw_map: dict[str, list[str]] = defaultdict(list)
@@ -218,16 +237,20 @@ class IntentMatcher:
                     hits[i] = kw
         return hits, negated - set(hits)
 
-    def _view(self, text: str, start: int, whole: bool) -> View:
+    def _view(self, text: str, start: int, whole: bool, words: dict[str, list[str]] | None = None) -> View:
         p = self.policy
         keywords, negated = self._keyword_hits(text)
         fuzzy: dict[str, tuple[float, str]] = {}
         if whole and p.fuzzy_boost and len(text) <= p.fuzzy_max_len:
-            for example, ratio, i in process.extract(text, self._texts, scorer=fuzz.ratio, limit=5):
-                label = self.docs[i].label
+            # Only the examples whose length allows the ratio (see ``_fuzzy_choices``), in their
+            # order, so that ties come out as over all of them; rapidfuzz skips the rest early.
+            rows, choices = self._fuzzy_choices.get(len(text), ((), ()))
+            found = process.extract(text, choices, scorer=fuzz.ratio, limit=5, score_cutoff=p.fuzzy_min_ratio)
+            for example, ratio, k in found:
+                label = self.docs[rows[k]].label
                 if ratio >= p.fuzzy_min_ratio and label not in fuzzy:
                     fuzzy[label] = (ratio / 100.0, example)
-        return View(text, start, whole, self.classifier.probabilities(text), keywords, negated, fuzzy)
+        return View(text, start, whole, self.classifier.probabilities(text, words), keywords, negated, fuzzy)
 
     def _evidence(self, label: str, view: View) -> list[Evidence]:
         ev: list[Evidence] = []
@@ -249,9 +272,10 @@ class IntentMatcher:
 
     def views(self, n: Normalized) -> list[View]:
         """The whole message, then each clause when there are several (and the policy looks at clauses)."""
-        whole = self._view(n.text, 0, True)
+        words: dict[str, list[str]] = {}  # the clauses' runs of text are the message's: cut once
+        whole = self._view(n.text, 0, True, words)
         parts = clauses(n.text, join_below=self.policy.clause_join_below) if self.policy.clauses else []
-        return [whole] + ([self._view(c.text, c.start, False) for c in parts] if len(parts) > 1 else [])
+        return [whole] + ([self._view(c.text, c.start, False, words) for c in parts] if len(parts) > 1 else [])
 
     def decide(self, views: list[View], policy: Policy | None = None) -> Decision:
         policy = policy or self.policy

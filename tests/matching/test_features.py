@@ -47,3 +47,12 @@ def test_a_new_domain_word_is_another_segmenter_and_other_features(featurizer):
 def test_punctuation_and_spaces_are_not_features(featurizer):
     feats = featurizer.features(normalize("好的！！ 谢谢").text)
     assert not any(k.endswith(("!", " ")) for k in feats)
+
+
+def test_a_clause_cut_within_its_message_has_the_features_it_has_alone(featurizer):
+    # The words of the message's runs of text are reused for its clauses: never other words.
+    text = normalize("亲 衣服颜色跟图片完全不一样，而且还少发了一条裤子，色差也太大了 abc-12 3.5%").text
+    words: dict[str, list[str]] = {}
+    for piece in [text, *(c.text for c in clauses(text))]:
+        assert featurizer.features(piece, words) == Featurizer(featurizer.segmenter).features(piece)
+    assert words  # the runs were remembered for the clauses

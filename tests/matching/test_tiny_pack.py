@@ -95,3 +95,17 @@ def test_thanks_in_every_clause_is_thanks(segmenter):
     thanks = spec("thanks", ["好的谢谢", "知道了", "没事了", "好的亲", "行 就这样吧", "谢谢啦"], standalone=True)
     m = IntentMatcher({**INTENTS, "thanks": thanks}, OOS, segmenter, BASE)
     assert ids(m, "好的 没事了 谢谢啦") == ["thanks"]
+
+
+def test_the_near_duplicate_found_is_the_best_over_every_example(segmenter):
+    # The lookup scans only the examples whose length allows the ratio: what it finds must be
+    # what a scan of all of them finds (the closest example of each intent, ties in pack order).
+    from rapidfuzz import fuzz, process
+
+    m = matcher(segmenter, fuzzy_min_ratio=60.0)
+    for message in ["客服再吗", "在吗", "你好呀", "色差太大了", "少发了一件吧", "哈哈", "有人"]:
+        expected: dict[str, tuple[float, str]] = {}
+        for example, ratio, i in process.extract(message, m._texts, scorer=fuzz.ratio, limit=5):
+            if ratio >= 60.0 and m.docs[i].label not in expected:
+                expected[m.docs[i].label] = (ratio / 100.0, example)
+        assert m._view(message, 0, True).fuzzy == expected, message
