@@ -1,5 +1,7 @@
 """End to end in headless Chromium: the editor's form view (表单) beside the file text (源文件)."""
 
+import re
+
 import httpx
 import pytest
 
@@ -105,7 +107,9 @@ def test_the_source_tab_round_trips(page):
     page.fill("#source", "id: greeting\nlabel: 打招呼\nexamples:\n  - 'oops\n")
     page.click("#tab-form")
     notice = page.wait_for_selector("#form-panel .notice.error")
-    assert "第" in notice.inner_text() and "行" in notice.inner_text() and "引号" in notice.inner_text()
+    text = notice.inner_text()
+    assert re.search(r"第\s*4\s*行", text) and "引号" in text, text  # the line the unclosed quote opens on
+    assert not re.search(r"[A-Za-z]{4,}", text.replace("YAML", "")), text  # nothing of PyYAML's English
     page.click("#form-panel button:has-text('去源文件修改')")
     assert page.is_visible("#source")
 
@@ -116,3 +120,24 @@ def test_an_editor_reads_a_rule_as_its_file_text(page):
     page.wait_for_selector("#source", state="visible")
     assert "只能查看" in page.inner_text("#form-panel")
     assert "id: delivery_guarantee" in page.input_value("#source")
+
+
+def test_a_yaml_mistake_on_publish_is_named_in_chinese_with_its_line(page):
+    login(page)
+    page.goto("/editor/intents/greeting")
+    page.wait_for_selector("#f-label")
+    show_source(page)
+    source = page.input_value("#source")
+    lines = source.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("label:"))
+    lines[at] = "label: 打招呼: 在吗"  # a colon in a value, the commonest slip
+    page.fill("#source", "\n".join(lines) + "\n")
+    page.click("#save")
+    item = page.wait_for_selector("#problems li")
+    text = item.inner_text()
+    assert text.startswith(f"第{at + 1}行："), text
+    assert "冒号" in text and "引号" in text, text  # what is wrong and what to do
+    assert not re.search(r"mapping|scanning|expected|allowed here|line \d", text), text  # none of PyYAML's English
+    page.goto("/editor/intents/greeting")  # nothing was saved
+    page.wait_for_selector("#f-label")
+    assert page.input_value("#f-label") != "打招呼: 在吗"
