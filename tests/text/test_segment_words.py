@@ -57,3 +57,34 @@ def test_a_word_that_the_main_dictionary_has_gets_its_own_frequency_back(cache) 
 def test_the_same_words_give_the_same_segmenter(cache) -> None:
     words = {"签收未收到": 5000}
     assert Segmenter.for_words(words, cache) is Segmenter.for_words(dict(words), cache)
+
+
+def test_a_new_process_reads_the_compact_dictionary_and_gets_jiebas_own(cache, monkeypatch) -> None:
+    from app.text import segment
+
+    Segmenter.for_words({"签收未收到": 5000}, cache).tokens(TEXT)  # the first build writes it
+    compact = cache / "jieba-freq.bin"
+    assert compact.exists() and compact.stat().st_mode & 0o044 == 0o044  # readable by another user
+    monkeypatch.setattr(segment, "_built", {})  # a new process: no segmenter to copy from
+    main = fresh({}, cache)
+
+    def jiebas_own(*_):
+        raise AssertionError("jieba's own cache was read")
+
+    monkeypatch.setattr(segment, "_initialize", jiebas_own)
+    freq, total = segment._main_dictionary(cache)
+    assert freq == main.FREQ and total == main.total
+
+
+@pytest.mark.parametrize("damage", [b"", b"shouhou-jieba-freq 1\n{}\n", None])
+def test_a_damaged_compact_dictionary_is_ignored_and_rewritten(cache, monkeypatch, damage) -> None:
+    from app.text import segment
+
+    Segmenter.for_words({"顺丰速运": 5000}, cache).tokens(TEXT)
+    compact = cache / "jieba-freq.bin"
+    good = compact.read_bytes()
+    compact.write_bytes(good[:-100] if damage is None else damage)  # truncated, or not ours
+    monkeypatch.setattr(segment, "_built", {})
+    freq, total = segment._main_dictionary(cache)
+    assert freq == fresh({}, cache).FREQ
+    assert compact.read_bytes() == good  # written again from jieba's own
