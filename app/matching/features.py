@@ -14,8 +14,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import jieba
-
 from app.text.punctuation import CLAUSE_CHARS
 from app.text.segment import Segmenter
 
@@ -100,22 +98,8 @@ class Featurizer:
         """What the features depend on besides the text: for keys of trained models."""
         return f"ngrams={self.ngrams};{self.segmenter.fingerprint()}"
 
-    def _words(self, text: str, memo: dict[str, list[str]] | None) -> list[str]:
-        if memo is None or type(self.segmenter) is not Segmenter:
-            return self.segmenter.tokens(text)
-        # jieba cuts each run of its word characters on its own (``jieba.Tokenizer.cut``), so the
-        # words of a text are those of its runs: a clause's runs were already cut in the message.
-        out: list[str] = []
-        for run in jieba.re_han_default.split(text):
-            if run:
-                words = memo.get(run)
-                if words is None:
-                    words = memo[run] = self.segmenter.tokens(run)
-                out += words
-        return out
-
     def _compute(self, text: str, memo: dict[str, list[str]] | None = None) -> Counter[str]:
-        feats: Counter[str] = Counter(["w:" + w for w in self._words(text, memo) if _WORDISH.search(w)])
+        feats: Counter[str] = Counter(["w:" + w for w in self.segmenter.tokens(text, memo) if _WORDISH.search(w)])
         compact = _NON_WORD.sub("", text)
         for n in self.ngrams:
             prefix = f"c{n}:"

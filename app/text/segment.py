@@ -275,8 +275,25 @@ class Segmenter:
         kept whole, with its frequency): trained models are cached under it."""
         return hashlib.sha256(f"jieba {jieba.__version__}\n{self.digest}".encode()).hexdigest()
 
-    def tokens(self, text: str) -> list[str]:
-        """Words of ``text``, without whitespace."""
+    def tokens(self, text: str, memo: dict[str, list[str]] | None = None) -> list[str]:
+        """Words of ``text``, without whitespace.
+
+        ``memo``: the words of each run of text already cut in this request (a message and then
+        its clauses share their runs).  jieba cuts each run of its word characters on its own
+        (``jieba.Tokenizer.cut``), so a text's words are those of its runs, cut once.
+        """
+        if memo is None:
+            return self._cut(text)
+        out: list[str] = []
+        for run in jieba.re_han_default.split(text):
+            if run:
+                words = memo.get(run)
+                if words is None:
+                    words = memo[run] = self._cut(run)
+                out += words
+        return out
+
+    def _cut(self, text: str) -> list[str]:
         return [w for w in self._tokenizer().lcut(text, HMM=True) if not w.isspace()]
 
 
