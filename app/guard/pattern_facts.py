@@ -55,7 +55,8 @@ class PatternFacts:
         self._lock = threading.Lock()
         self._loaded = False
         self._key = ""
-        #: pattern -> [gated regex, literal sets as lists, or None, or absent when not derived yet]
+        #: pattern -> [its first-character gate ("" for none), literal sets as lists or None (absent:
+        #: not derived yet)]; the gated regex is ``gate + "(?:" + pattern + ")"``
         self._facts: dict[str, list] = {}
         self._touched: set[str] = set()
         self._dirty = False
@@ -87,15 +88,19 @@ class PatternFacts:
             if fact is None:
                 return None
             self._touched.add(regex)
-            return fact[0]
+            return _gated(fact[0], regex)
 
     def learn_gate(self, regex: str, gated: str) -> None:
-        """``regex`` compiled (as ``gated``)."""
+        """``regex`` compiled (as ``gated``: itself, or a gate followed by ``(?:regex)``)."""
+        body = f"(?:{regex})"
+        gate = gated[: -len(body)] if gated != regex and gated.endswith(body) else ""
+        if _gated(gate, regex) != gated:
+            return  # not a form this file can hold: the next process derives it again
         with self._lock:
             self._load()
             fact = self._facts.get(regex)
-            if fact is None or fact[0] != gated:
-                self._facts[regex] = [gated]
+            if fact is None or fact[0] != gate:
+                self._facts[regex] = [gate]
                 self._dirty = True
             self._touched.add(regex)
 
@@ -144,14 +149,19 @@ class PatternFacts:
 def _valid(regex: object, fact: object) -> bool:
     if not isinstance(regex, str) or not isinstance(fact, list) or not 1 <= len(fact) <= 2:
         return False
-    if not isinstance(fact[0], str) or regex not in fact[0]:
-        return False  # the gated form always contains the pattern itself
+    gate = fact[0]
+    if not isinstance(gate, str) or gate and not (gate.startswith("(?=[") and gate.endswith("])")):
+        return False  # a gate is a lookahead for the characters a match can start with
     if len(fact) == 1 or fact[1] is None:
         return True
     sets = fact[1]
     return isinstance(sets, list) and all(
         isinstance(s, list) and s and all(isinstance(w, str) and w for w in s) for s in sets
     )
+
+
+def _gated(gate: str, regex: str) -> str:
+    return f"{gate}(?:{regex})" if gate else regex
 
 
 #: The process's facts (in the configured cache directory).
