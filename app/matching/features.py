@@ -21,7 +21,7 @@ NGRAMS = (1, 2)  # the default; the decision policy may choose others
 
 # Where one problem ends and the next begins: "颜色不对，而且还少发了一件".
 _CLAUSE_BREAK = re.compile(
-    "[" + re.escape(CLAUSE_CHARS) + r"]+|\s+|(?=而且|并且|另外|还有就是|还有|同时|顺便|再说|不然|否则|要不然|再不)"
+    "[" + re.escape(CLAUSE_CHARS) + r"]+|\s+|(?=而且|并且|另外|还有就是|还有|同时|顺便|再说|不然|否则|要不然|再不|然后|但是|可是|结果|所以)"
 )
 
 

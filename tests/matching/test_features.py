@@ -14,6 +14,9 @@ from app.text.segment import Segmenter
         ("亲 收到了 鞋底开胶了 另外发票什么时候开", ["亲 收到了", "鞋底开胶了", "另外发票什么时候开"]),
         ("在吗", ["在吗"]),
         ("包装破了！！！里面杯子也碎了", ["包装破了", "里面杯子也碎了"]),
+        # Run-on turns join their messages with connectives, not commas.
+        ("上午把地址填错了然后申请了退款", ["上午把地址填错了", "然后申请了退款"]),
+        ("等了五天结果还没发货", ["等了五天", "结果还没发货"]),
     ],
 )
 def test_clauses_split_problems_and_keep_offsets(message, expected):
