@@ -248,7 +248,7 @@ class IntentMatcher:
             found = process.extract(text, choices, scorer=fuzz.ratio, limit=5, score_cutoff=p.fuzzy_min_ratio)
             for example, ratio, k in found:
                 label = self.docs[rows[k]].label
-                if ratio >= p.fuzzy_min_ratio and label not in fuzzy:
+                if label not in fuzzy:  # score_cutoff already left out what is below the ratio
                     fuzzy[label] = (ratio / 100.0, example)
         return View(text, start, whole, self.classifier.probabilities(text, words), keywords, negated, fuzzy)
 
