@@ -37,6 +37,8 @@ class Principal:
     role: Role
     via: Literal["key", "session", "local", "open"]
     csrf_token: str | None = None
+    #: A signed-in person's own nickname (fills 【客服昵称】 where the request's context is silent).
+    nickname: str | None = None
 
     def allows(self, need: Role) -> bool:
         return role_allows(self.role, need)
@@ -86,7 +88,7 @@ async def get_principal(request: Request) -> Principal | None:
     elif cookie := request.cookies.get(SESSION_COOKIE):
         session = await run_in_threadpool(accounts.get_session, cookie)
         if session is not None:
-            principal = Principal(session.username, session.role, "session", session.csrf_token)
+            principal = Principal(session.username, session.role, "session", session.csrf_token, session.nickname)
             await check_csrf(request, session.csrf_token)
     request.state.principal = principal
     return principal

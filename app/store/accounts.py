@@ -93,6 +93,8 @@ class SessionInfo:
     csrf_token: str
     created_at: datetime
     expires_at: datetime
+    #: The name the user set for themselves (fills 【客服昵称】), or None.
+    nickname: str | None = None
 
 
 def _now() -> datetime:
@@ -435,19 +437,21 @@ class AccountStore:
         digest = token_hash(token)
         with transaction(self._reader) as s:
             found = s.execute(
-                select(SessionRow, UserRow)
+                select(SessionRow, UserRow, UserProfileRow.nickname)
                 .join(UserRow, UserRow.username == SessionRow.username)
+                .outerjoin(UserProfileRow, UserProfileRow.username == SessionRow.username)
                 .where(SessionRow.token_hash == digest)
             ).one_or_none()
             if found is None:
                 return None
-            session_row, user_row = found
+            session_row, user_row, nickname = found
             info = SessionInfo(
                 username=session_row.username,
                 role=check_role(user_row.role),
                 csrf_token=session_row.csrf_token,
                 created_at=session_row.created_at,
                 expires_at=session_row.expires_at,
+                nickname=nickname,
             )
             disabled = user_row.disabled
         if info.expires_at <= self.clock():

@@ -50,6 +50,22 @@ def test_the_shop_profile_and_the_nickname_fill_the_reply(fresh_client, agents):
     assert "【店铺名】" in anonymous["text"] and set(anonymous["missing_vars"]) == {"shop_name", "agent_name"}
 
 
+def test_a_signed_in_agents_nickname_fills_the_suggestions_unless_the_request_names_one(fresh_client, agents):
+    assert fresh_client.put("/v1/me", json={"nickname": "小美"}, headers=agents["xiaomei"]).status_code == 200
+
+    def greeting_texts(headers, **body):
+        r = fresh_client.post("/v1/suggest", json={"message": "在吗", **body}, headers=headers)
+        assert r.status_code == 200, r.text
+        return [s["text"] for s in r.json()["suggestions"] if s["intent"] == "greeting"]
+
+    signed_in = greeting_texts(agents["xiaomei"])
+    assert signed_in and all("【客服昵称】" not in t for t in signed_in) and any("小美" in t for t in signed_in)
+    named = greeting_texts(agents["xiaomei"], context={"agent_name": "阿珍"})
+    assert any("阿珍" in t for t in named) and not any("小美" in t for t in named)
+    # an agent without a nickname still sees the placeholder, to fill in by hand
+    assert any("【客服昵称】" in t for t in greeting_texts(agents["ahua"]))
+
+
 def test_pinyin_initials_find_titles_and_texts(fresh_client, keys):
     found = search(fresh_client, bearer(keys["agent"]), "sc", limit=3)
     assert {p["title"] for p in found} == {"色差·标准回复", "色差·简短回复", "色差·致歉安抚"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.auth import AgentDep
+from app.api.auth import AgentDep, Principal
 from app.api.deps import AssistantDep, ShopsDep, resolve_shop
 from app.api.errors import problem_responses
 from app.api.recording import EventsDep, record_check, record_suggest
@@ -47,6 +47,14 @@ def _suggestion(s, suggestion_id: str | None = None) -> dict:
     }
 
 
+def _context(context: dict, who: Principal) -> dict:
+    """The request's template values, with the signed-in agent's own nickname as 【客服昵称】
+    where the request does not name one."""
+    if who.nickname and not context.get("agent_name"):
+        return {**context, "agent_name": who.nickname}
+    return context
+
+
 def _promises(promises) -> dict:
     if promises is None:
         return {}
@@ -59,7 +67,7 @@ async def suggest(body: SuggestRequest, engine: AssistantDep, shops: ShopsDep, w
     shop_key = body.shop_key or shops.default_key
     # The shop's agents' feedback orders each intent's templates (a snapshot refreshed in the background).
     result = engine.suggest(
-        body.message, body.context, shop, body.top_k, explain=body.explain, conversation=_turns(body.conversation),
+        body.message, _context(body.context, who), shop, body.top_k, explain=body.explain, conversation=_turns(body.conversation),
         ranking=events.ranking.for_shop(shop_key),
     )
     # Queued for the recorder's thread: the answer never waits for the database.

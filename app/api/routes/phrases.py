@@ -150,19 +150,18 @@ def _not_yours(number: int) -> ProblemError:
 @router.post("/phrases/search", response_model=PhrasesOut, summary="短语库：按简码、标题、正文或拼音首字母查找",
              responses=problem_responses(422))
 def search(
-    body: SearchBody, engine: AssistantDep, shops: ShopsDep, store: PhrasesDep, accounts: AccountsDep, who: AgentDep
+    body: SearchBody, engine: AssistantDep, shops: ShopsDep, store: PhrasesDep, who: AgentDep
 ) -> dict:
     shop = resolve_shop(shops, body.shop_key, body.shop)
     ordered = [t for intent in engine.pack.intents for t in engine.templates_for(intent)]
     phrases = list(_TEMPLATES.phrases(engine.pack, ordered))
-    favourites, recent, nickname = {}, {}, None
+    favourites, recent = {}, {}
     if who.via == "session":  # a person: their own library too
         library = store.library(who.name)
         favourites, recent = library.favourites, library.recent
-        nickname = accounts.get_nickname(who.name)
         phrases = [personal_phrase(p.id, p.title, p.text, p.shortcode) for p in library.personal] + phrases
     # Filled as /v1/suggest fills its replies; the signed-in agent's nickname where the context is silent.
-    values = engine.known_values({"agent_name": nickname} if nickname else {}, body.context, shop)
+    values = engine.known_values({"agent_name": who.nickname} if who.nickname else {}, body.context, shop)
     out = []
     for ranked in rank(phrases, body.q, favourites, recent, limit=len(phrases)):
         phrase = ranked.phrase
