@@ -287,13 +287,14 @@ GRID = {
     "fuzzy_max_len": [4, 6, 8, 10, 12],
     "fuzzy_min_ratio": [70.0, 75.0, 80.0, 85.0, 90.0],
     "accept": [round(0.05 * i, 2) for i in range(2, 15)],
-    "oos_ratio": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0],
+    "oos_ratio": [0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0],
     "oos_veto": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
     "secondary": [round(0.05 * i, 2) for i in range(4, 20)],
     "whole_secondary": [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 1.01],
     "keyword_secondary": [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 1.01],
     "clauses": [True, False],
     "clause_may_lead": [True, False],
+    "clause_lead_below": [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
     "clause_support": [0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2],
 }
 MODEL_GRID = [
@@ -380,7 +381,7 @@ def main() -> None:
         "without keyword cues": {"keyword_boost": 0.0},
         "without fuzzy short-message match": {"fuzzy_boost": 0.0},
         "without clauses (whole message only)": {"clauses": False},
-        "clauses never lead": {"clause_may_lead": False},
+        "clauses never lead": {"clause_may_lead": False, "clause_lead_below": 0.0},
     }
     worth = {}
     for name, change in ablations.items():

@@ -16,7 +16,10 @@ for the out-of-scope class.  The policy:
    A boost of 0 turns a cue off, so cross-validation can show whether it helps.
 2. **The main intent** (``decide``) is the whole message's best intent, or a
    clause's best intent when ``clause_may_lead`` and it is more probable (a long
-   turn glues several messages: the problem may sit in one of them).  Greetings
+   turn glues several messages: the problem may sit in one of them), or when the
+   whole message's best is below ``clause_lead_below`` (a turn that spreads its
+   probability over several readings, "包裹一直没收到 麻烦帮我看下", is led by
+   the clause that is sure of itself).  Greetings
    and thanks (``standalone`` intents) never lead when anything else is found,
    and are judged on the whole message only: glued to a question that is not
    after-sales, a greeting is no match.  A clause's intent only counts when the
@@ -68,6 +71,7 @@ class Policy:
     clauses: bool = True  # score each clause too (off: the whole message only)
     clause_join_below: int = 4  # a piece shorter than this joins the clause before it ("退了吧")
     clause_may_lead: bool = True
+    clause_lead_below: float = 0.0  # when the whole message's best is below this, a more probable clause leads
     clause_support: float = 0.0  # a clause's intent needs at least this probability in the whole message
     #: What the values were chosen on (written by crossval; informative only).
     figures: dict = field(default_factory=dict, compare=False)
@@ -174,7 +178,7 @@ def decide(
     substantive = [c for c in candidates if c.label not in standalone]
     pool = substantive or candidates
     main = candidates[0] if candidates[0] in pool else max(pool, key=lambda c: c.probability)
-    if policy.clause_may_lead or main.label in standalone:
+    if policy.clause_may_lead or main.label in standalone or main.probability < policy.clause_lead_below:
         best = max(pool, key=lambda c: c.probability)
         if best.probability > main.probability:
             main = best
@@ -184,7 +188,7 @@ def decide(
         # is not after-sales, not a greeting; "东西挺好 谢谢啦" is thanks.
         main = Pick(main.label, whole[main.label], 0)
     else:
-        # A problem's strength is its best view: "订单一直没收到货 麻烦给我查一下" is sure in its
+        # A problem's strength is its best view: "包裹一直没收到 麻烦帮我看下" is sure in its
         # first clause even where the whole message spreads its probability.
         main = max((c for c in candidates if c.label == main.label), key=lambda c: c.probability)
     oos = views[main.view].get(OOS, 0.0)

@@ -54,6 +54,18 @@ def test_clause_may_lead_decides_whether_a_sharper_clause_becomes_the_main_inten
     assert labels(decide(views, dataclasses.replace(P, clause_may_lead=False)))[0] == "a"
 
 
+def test_an_unsure_whole_message_lets_a_sure_clause_lead_below_clause_lead_below():
+    # "包裹一直没收到 麻烦帮我看下": the whole turn spreads its probability, its first clause is sure.
+    whole = {"a": 0.35, "b": 0.3, OOS: 0.35}
+    views = [whole, {"b": 0.8, OOS: 0.2}, {OOS: 0.9, "a": 0.1}]
+    leads_never = dataclasses.replace(P, clause_may_lead=False)
+    assert labels(decide(views, leads_never)) == []
+    assert labels(decide(views, dataclasses.replace(leads_never, clause_lead_below=0.5)))[0] == "b"
+    # A whole message that is sure enough keeps its own best intent.
+    sure_whole = [{"a": 0.6, "b": 0.3, OOS: 0.1}, {"b": 0.9, OOS: 0.1}]
+    assert labels(decide(sure_whole, dataclasses.replace(leads_never, clause_lead_below=0.5)))[0] == "a"
+
+
 def test_whole_message_runner_up_is_a_second_problem_above_whole_secondary():
     views = [{"a": 0.5, "b": 0.4, OOS: 0.1}]
     assert labels(decide(views, P)) == ["a"]
