@@ -44,3 +44,19 @@ def test_typos_and_homophones(engine):
 
 def test_a_not_a_question_is_not_a_negation(engine):
     assert "authenticity" in ids(engine, "你们家卖的到底是不是正品啊")
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # a refund for a wrong or repeated purchase, nothing said about shipping: before delivery, a cancellation
+        ("不好意思拍重复了 退掉一单吧", "cancel_order"),
+        ("刚下完单就后悔了 能直接退款吗", "cancel_order"),
+        # once it has arrived, the same regret is a return, and 换 is an exchange
+        ("东西收到了 才发现买错型号 能退货吗", "return_refund"),
+        ("买错尺码了 到手穿不上 想换个大的", "exchange_request"),
+    ],
+)
+def test_a_wrong_purchase_is_cancelled_returned_or_exchanged_by_what_has_happened(engine, message, expected):
+    assert ids(engine, message)[:1] == [expected]
+
